@@ -1,0 +1,3 @@
+"""stackwright: deploy and operate OpenStack clouds with Ansible."""
+
+__version__ = "0.1.0"
