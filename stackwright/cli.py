@@ -26,7 +26,8 @@ def _validated(inv: Path) -> InventoryView | None:
     view = _view(inv)
     problems = validate(view)
     if problems:
-        _err(f"{inv} is not valid ({len(problems)} problem{'s' if len(problems) > 1 else ''}); nothing was changed:")
+        plural = "s" if len(problems) > 1 else ""
+        _err(f"{inv} is not valid ({len(problems)} problem{plural}); nothing was changed:")
         for problem in problems:
             sys.stderr.write(f"  - {problem}\n")
         return None
@@ -43,7 +44,8 @@ def cmd_validate(args) -> int:
 
 def cmd_image(args) -> int:
     result = image.ensure(force=args.force, log=print)
-    print(f"{result.tag}: {'built in %.0f s' % result.seconds if result.built else 'cached, nothing to build'}")
+    done = f"built in {result.seconds:.0f} s" if result.built else "cached, nothing to build"
+    print(f"{result.tag}: {done}")
     return 0
 
 
@@ -96,7 +98,7 @@ def _run(playbook: Path, args) -> int:
     if _validated(args.inventory) is None:
         return 1
     result = runner.run_playbook(
-        playbook, args.inventory, _extravars(args.extra_vars), limit=args.limit, check=args.check
+        playbook, args.inventory, extravars=_extravars(args.extra_vars), limit=args.limit, check=args.check
     )
     runner.summary(result)
     return 0 if result.ok else 2
@@ -116,7 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_inventory(p):
         p.add_argument(
-            "-i", "--inventory", type=Path, default=DEFAULT_INVENTORY, help="inventory (default: inventories/aio)"
+            "-i",
+            "--inventory",
+            type=Path,
+            default=DEFAULT_INVENTORY,
+            help="inventory (default: inventories/aio)",
         )
         return p
 

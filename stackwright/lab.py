@@ -111,7 +111,9 @@ def _podman(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 def lab_name(view: InventoryView) -> str:
     name = view.shared("stackwright_lab_name")
     if not name:
-        raise LabError("the inventory sets no stackwright_lab_name; set it in group_vars/all to run it as a lab")
+        raise LabError(
+            "the inventory sets no stackwright_lab_name; set it in group_vars/all to run it as a lab"
+        )
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,19}", str(name)):
         raise LabError(f"stackwright_lab_name '{name}' must be 1-20 characters of a-z, 0-9 and '-'")
     return str(name)
@@ -141,9 +143,13 @@ def plan(view: InventoryView) -> Lab:
     nodes = []
     for host in view.hosts:
         hv = view.hostvars[host]
-        groups = sorted(g for g, members in view.groups.items() if host in members and g not in contract.BUILTIN_GROUPS)
+        groups = sorted(
+            g for g, members in view.groups.items() if host in members and g not in contract.BUILTIN_GROUPS
+        )
         addresses = {
-            n.name: str(hv[contract.address_var(n.name)]) for n in networks if hv.get(contract.address_var(n.name))
+            n.name: str(hv[contract.address_var(n.name)])
+            for n in networks
+            if hv.get(contract.address_var(n.name))
         }
         privileged = hv.get("stackwright_lab_privileged")
         if privileged is None:
@@ -179,7 +185,18 @@ def _ensure_key(lab: Lab) -> bool:
     if lab.key.exists():
         return False
     subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"stackwright-lab-{lab.name}", "-f", str(lab.key)],
+        [
+            "ssh-keygen",
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            f"stackwright-lab-{lab.name}",
+            "-f",
+            str(lab.key),
+        ],
         check=True,
     )
     return True
@@ -210,7 +227,11 @@ def _ensure_node(lab: Lab, node: Node, tag: str) -> str:
 
 def _exec(node: Node, *cmd: str, stdin: str | None = None) -> str:
     proc = subprocess.run(
-        ["podman", "exec", "-i", node.container, *cmd], input=stdin, capture_output=True, text=True, check=False
+        ["podman", "exec", "-i", node.container, *cmd],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise LabError(f"{node.host}: `{' '.join(cmd)}` failed: {proc.stderr.strip() or proc.stdout.strip()}")
@@ -296,11 +317,15 @@ def up(lab: Lab, report: Callable[[str], None] = print) -> list[str]:
 def down(name: str, report: Callable[[str], None] = print) -> list[str]:
     """Remove every container and network labelled with lab NAME, and the lab's files."""
     removed = []
-    containers = _podman("ps", "-a", "--filter", f"label={LABEL}={name}", "--format", "{{.Names}}").stdout.split()
+    containers = _podman(
+        "ps", "-a", "--filter", f"label={LABEL}={name}", "--format", "{{.Names}}"
+    ).stdout.split()
     if containers:
         _podman("rm", "-f", "-t", "0", *containers)
         removed += [f"container {c}" for c in containers]
-    networks = _podman("network", "ls", "--filter", f"label={LABEL}={name}", "--format", "{{.Name}}").stdout.split()
+    networks = _podman(
+        "network", "ls", "--filter", f"label={LABEL}={name}", "--format", "{{.Name}}"
+    ).stdout.split()
     if networks:
         _podman("network", "rm", *networks)
         removed += [f"network {n}" for n in networks]

@@ -42,14 +42,15 @@ class Progress:
         return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
     def _show(self) -> None:
-        line = (
-            f"[{self.elapsed()}] {self.play} | {self.task} "
-            f"({len(self.task_done)}/{max(len(self.play_hosts), len(self.task_done))} hosts)"
-        )
+        line = f"[{self.elapsed()}] {self.play} | {self.task}"
         if self.live:
+            # One status line, rewritten in place, with how many hosts finished the task.
+            total = max(len(self.play_hosts), len(self.task_done))
+            line += f" ({len(self.task_done)}/{total} hosts done)"
             width = shutil.get_terminal_size().columns - 1
             self.out.write("\r\033[K" + line[:width])
         else:
+            # A log: one line per task as it starts, failures as they happen.
             self.out.write(line + "\n")
         self.out.flush()
 
@@ -72,7 +73,10 @@ class Progress:
             self.task_done.add(host)
             self.play_hosts.add(host)
             if kind in ("runner_on_failed", "runner_on_unreachable") and not data.get("ignore_errors"):
-                self.failures.append(Failure(host, data.get("task", self.task), _message(data.get("res", {}))))
+                failure = Failure(host, data.get("task", self.task), _message(data.get("res", {})))
+                self.failures.append(failure)
+                if not self.live:
+                    self.out.write(f"[{self.elapsed()}]   {host}: FAILED\n")
         elif kind == "playbook_on_stats":
             for key in ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored"):
                 for host, count in (data.get(key) or {}).items():
@@ -123,6 +127,7 @@ def _run_dir(playbook: Path) -> Path:
 def run_playbook(
     playbook: Path,
     inventory: Path,
+    *,
     extravars: dict | None = None,
     limit: str | None = None,
     check: bool = False,
@@ -147,7 +152,12 @@ def run_playbook(
         out.write("\n")
     ok = result.status == "successful" and result.rc == 0
     return RunResult(
-        ok, result.rc, time.monotonic() - progress.start, progress.stats, progress.failures, private / "artifacts"
+        ok,
+        result.rc,
+        time.monotonic() - progress.start,
+        progress.stats,
+        progress.failures,
+        private / "artifacts",
     )
 
 
@@ -155,7 +165,9 @@ def summary(result: RunResult, out: TextIO = sys.stderr) -> None:
     hosts = sorted(result.stats)
     if hosts:
         width = max(len(h) for h in hosts)
-        out.write(f"\n{'host':<{width}}  {'ok':>4} {'changed':>7} {'failed':>6} {'unreach':>7} {'skipped':>7}\n")
+        out.write(
+            f"\n{'host':<{width}}  {'ok':>4} {'changed':>7} {'failed':>6} {'unreach':>7} {'skipped':>7}\n"
+        )
         for host in hosts:
             s = result.stats[host]
             out.write(

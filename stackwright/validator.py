@@ -229,6 +229,7 @@ def check_addresses(view: InventoryView, nets: Mapping[str, netaddr.IPNetwork]) 
         hv = view.hostvars[host]
         mgmt_var = contract.address_var(contract.REQUIRED_NETWORK)
         if hv.get(mgmt_var) in (None, ""):
+            where = f" {nets[contract.REQUIRED_NETWORK]}" if contract.REQUIRED_NETWORK in nets else ""
             problems.append(
                 Problem(
                     "missing-management-address",
@@ -236,7 +237,7 @@ def check_addresses(view: InventoryView, nets: Mapping[str, netaddr.IPNetwork]) 
                     mgmt_var,
                     "the host has no management address",
                     f"set {mgmt_var} for '{host}' (in hosts.yml or host_vars/{host}.yml) to its address"
-                    f" on the management network{' ' + str(nets['management']) if 'management' in nets else ''}",
+                    f" on the management network{where}",
                 )
             )
         for network in contract.NETWORKS:
@@ -298,7 +299,13 @@ def check_vips(view: InventoryView, nets: Mapping, owners: Mapping) -> list[Prob
         ip = _parse_ip(value)
         if ip is None:
             problems.append(
-                Problem("malformed-address", None, var, f"'{value}' is not an IP address", "write a plain address, e.g. 172.29.236.10")
+                Problem(
+                    "malformed-address",
+                    None,
+                    var,
+                    f"'{value}' is not an IP address",
+                    "write a plain address, e.g. 172.29.236.10",
+                )
             )
             continue
         # Without an external network, the public VIP lives on the management network.
@@ -319,7 +326,13 @@ def check_vips(view: InventoryView, nets: Mapping, owners: Mapping) -> list[Prob
             )
         if ip in seen:
             problems.append(
-                Problem("duplicate-address", None, var, f"{ip} is also {seen[ip]}", "give each VIP its own address")
+                Problem(
+                    "duplicate-address",
+                    None,
+                    var,
+                    f"{ip} is also {seen[ip]}",
+                    "give each VIP its own address",
+                )
             )
         seen[ip] = var
     return problems

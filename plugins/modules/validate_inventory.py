@@ -7,9 +7,9 @@ module: validate_inventory
 author: stackwright developers
 short_description: Check the inventory's cross-host rules before anything changes
 description:
-  - Runs stackwright's inventory validator on the play's hosts and variables: known groups,
-    a management address on every host, well-formed CIDRs and addresses, addresses inside their
-    networks, no duplicate addresses, VIPs inside their network and clear of every host.
+  - Runs stackwright's inventory validator on the play's hosts and variables. It checks for known
+    groups, a management address on every host, well-formed CIDRs and addresses, addresses inside
+    their networks, no duplicate addresses, and VIPs inside their network and clear of every host.
   - Fails with one line per problem, naming the host, the variable and the fix.
   - Runs on the controller; contacts no host.
 options: {}
