@@ -44,9 +44,10 @@ class Progress:
     def _show(self) -> None:
         line = f"[{self.elapsed()}] {self.play} | {self.task}"
         if self.live:
-            # One status line, rewritten in place, with how many hosts finished the task.
+            # One status line, rewritten in place, with how many hosts finished the task
+            # (first, so that a narrow terminal cuts the task name, not the count).
             total = max(len(self.play_hosts), len(self.task_done))
-            line += f" ({len(self.task_done)}/{total} hosts done)"
+            line = f"[{self.elapsed()}] {len(self.task_done)}/{total} hosts done | {self.play} | {self.task}"
             width = shutil.get_terminal_size().columns - 1
             self.out.write("\r\033[K" + line[:width])
         else:
@@ -164,7 +165,7 @@ def run_playbook(
 def summary(result: RunResult, out: TextIO = sys.stderr) -> None:
     hosts = sorted(result.stats)
     if hosts:
-        width = max(len(h) for h in hosts)
+        width = max(4, *(len(h) for h in hosts))
         out.write(
             f"\n{'host':<{width}}  {'ok':>4} {'changed':>7} {'failed':>6} {'unreach':>7} {'skipped':>7}\n"
         )

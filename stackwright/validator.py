@@ -92,6 +92,10 @@ def _templated(value) -> bool:
     return isinstance(value, str) and "{{" in value
 
 
+def _owner(name: str) -> str:
+    return name if name.startswith("gateway of") else f"host '{name}'"
+
+
 def _parse_ip(value) -> netaddr.IPAddress | None:
     if not isinstance(value, str) or "/" in value:
         return None
@@ -122,6 +126,54 @@ def check_groups(view: InventoryView) -> list[Problem]:
     return problems
 
 
+def _check_network(name: str, spec) -> tuple[list[Problem], netaddr.IPNetwork | None]:
+    """One entry of stackwright_networks: a known name, a CIDR, a gateway inside it."""
+    if name not in contract.NETWORKS:
+        return [
+            Problem(
+                "unknown-network",
+                None,
+                f"stackwright_networks.{name}",
+                f"network '{name}' is not one stackwright knows ({', '.join(contract.NETWORKS)})",
+                "rename it to one of the known networks or remove it",
+            )
+        ], None
+    cidr = spec.get("cidr") if isinstance(spec, Mapping) else None
+    if _templated(cidr):
+        return [], None
+    try:
+        net = netaddr.IPNetwork(cidr, expand_partial=False)
+        if "/" not in str(cidr) or net.network != net.ip:
+            raise netaddr.AddrFormatError("host bits set")
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return [
+            Problem(
+                "malformed-cidr",
+                None,
+                f"stackwright_networks.{name}.cidr",
+                f"'{cidr}' is not a network in CIDR form",
+                "write the network address and prefix length, e.g. 172.29.236.0/24",
+            )
+        ], None
+    gateway = spec.get("gateway")
+    if gateway in (None, "") or _templated(gateway):
+        return [], net
+    gw_var = f"stackwright_networks.{name}.gateway"
+    gw = _parse_ip(gateway)
+    if gw is None:
+        return [
+            Problem(
+                "malformed-address",
+                None,
+                gw_var,
+                f"'{gateway}' is not an IP address",
+                "write a plain address",
+            )
+        ], net
+    outside = _check_in_network(None, gw_var, gw, name, {name: net})
+    return ([outside] if outside else []), net
+
+
 def check_networks(view: InventoryView) -> tuple[list[Problem], dict[str, netaddr.IPNetwork]]:
     """Validate stackwright_networks and return the parsed networks for the other rules."""
     problems: list[Problem] = []
@@ -139,37 +191,10 @@ def check_networks(view: InventoryView) -> tuple[list[Problem], dict[str, netadd
         return problems, {}
     parsed: dict[str, netaddr.IPNetwork] = {}
     for name, spec in sorted(declared.items()):
-        var = f"stackwright_networks.{name}.cidr"
-        if name not in contract.NETWORKS:
-            problems.append(
-                Problem(
-                    "unknown-network",
-                    None,
-                    f"stackwright_networks.{name}",
-                    f"network '{name}' is not one stackwright knows ({', '.join(contract.NETWORKS)})",
-                    "rename it to one of the known networks or remove it",
-                )
-            )
-            continue
-        cidr = spec.get("cidr") if isinstance(spec, Mapping) else None
-        if _templated(cidr):
-            continue
-        try:
-            net = netaddr.IPNetwork(cidr, expand_partial=False)
-            if "/" not in str(cidr) or net.network != net.ip:
-                raise netaddr.AddrFormatError("host bits set")
-        except (netaddr.AddrFormatError, ValueError, TypeError):
-            problems.append(
-                Problem(
-                    "malformed-cidr",
-                    None,
-                    var,
-                    f"'{cidr}' is not a network in CIDR form",
-                    "write the network address and prefix length, e.g. 172.29.236.0/24",
-                )
-            )
-            continue
-        parsed[name] = net
+        net_problems, net = _check_network(name, spec)
+        problems += net_problems
+        if net is not None:
+            parsed[name] = net
     names = sorted(parsed)
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
@@ -225,6 +250,11 @@ def check_addresses(view: InventoryView, nets: Mapping[str, netaddr.IPNetwork]) 
     problems: list[Problem] = []
     owners: dict[netaddr.IPAddress, list[tuple[str, str]]] = {}
     declared = view.shared("stackwright_networks") or {}
+    # A network's gateway (on a lab, the deploy host's bridge) is taken as well.
+    for network, spec in declared.items():
+        gw = _parse_ip(spec.get("gateway")) if isinstance(spec, Mapping) else None
+        if gw is not None and network in nets:
+            owners[gw] = [(f"gateway of {network}", f"stackwright_networks.{network}.gateway")]
     for host in view.hosts:
         hv = view.hostvars[host]
         mgmt_var = contract.address_var(contract.REQUIRED_NETWORK)
@@ -281,7 +311,7 @@ def check_addresses(view: InventoryView, nets: Mapping[str, netaddr.IPNetwork]) 
                         "duplicate-address",
                         host,
                         var,
-                        f"{ip} is already used by host '{first[0]}' ({first[1]})",
+                        f"{ip} is already used by {_owner(first[0])} ({first[1]})",
                         "give every host interface its own address",
                     )
                 )
@@ -320,7 +350,7 @@ def check_vips(view: InventoryView, nets: Mapping, owners: Mapping) -> list[Prob
                     "vip-collides-with-host",
                     None,
                     var,
-                    f"the VIP {ip} is also host '{host}''s {hvar}",
+                    f"the VIP {ip} is already used by {_owner(host)} ({hvar})",
                     "pick a free address for the VIP that no host uses",
                 )
             )

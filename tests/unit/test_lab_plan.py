@@ -1,0 +1,78 @@
+"""How an inventory maps onto lab containers (no podman needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stackwright import contract, inventory, lab
+from stackwright.validator import InventoryView
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def plan_of(name):
+    return lab.plan(InventoryView.from_inventory_json(inventory.load(REPO / "inventories" / name)))
+
+
+def test_multinode_plan():
+    plan = plan_of("multinode")
+    assert plan.name == "multinode"
+    assert [n.host for n in plan.nodes] == ["cmp1", "cmp2", "ctl1", "ctl2", "ctl3", "net1", "stor1"]
+    # management first: it carries the default route; only it routes out of the lab.
+    assert plan.networks[0].name == "management" and not plan.networks[0].internal
+    assert all(n.internal for n in plan.networks[1:])
+    assert {n.podman_name for n in plan.networks} == {
+        f"sw-multinode-{name}" for name in ("management", "tunnel", "storage", "external")
+    }
+    assert all(node.privileged for node in plan.nodes)
+
+
+def test_run_args_carry_addresses_and_identity():
+    plan = plan_of("multinode")
+    net1 = next(n for n in plan.nodes if n.host == "net1")
+    args = net1.run_args(plan, "img:1")
+    assert args[args.index("--hostname") + 1] == "net1"
+    assert "sw-multinode-management:ip=172.29.240.21,interface_name=management" in args
+    assert "sw-multinode-external:ip=172.29.243.21,interface_name=external" in args
+    assert not any("storage" in a for a in args)  # net1 has no storage address
+    assert f"{lab.LABEL}=multinode" in args and "--no-hosts" in args
+    assert args[-2:] == ["img:1", "/sbin/init"]
+
+
+def test_spec_changes_with_inventory_and_image():
+    plan = plan_of("aio")
+    node = plan.nodes[0]
+    before = node.spec(plan, "img:1")
+    assert node.spec(plan, "img:1") == before
+    assert node.spec(plan, "img:2") != before
+    node.addresses[contract.REQUIRED_NETWORK] = "172.29.236.99"
+    assert node.spec(plan, "img:1") != before
+
+
+def test_unprivileged_nodes_get_only_routing_capabilities():
+    view = InventoryView(
+        groups={"all": {"db1"}, "database": {"db1"}},
+        hostvars={
+            "db1": {
+                "stackwright_lab_name": "t",
+                "management_address": "10.0.0.5",
+                "stackwright_networks": {"management": {"cidr": "10.0.0.0/24"}},
+            }
+        },
+    )
+    plan = lab.plan(view)
+    (node,) = plan.nodes
+    assert not node.privileged
+    args = node.run_args(plan, "img")
+    assert "--privileged" not in args and "NET_ADMIN,SYS_TIME" in args
+    assert plan.networks[0].gateway == "10.0.0.1"
+
+
+def test_lab_name_rules():
+    bad = InventoryView(groups={}, hostvars={"h": {"stackwright_lab_name": "Bad_Name"}})
+    with pytest.raises(lab.LabError, match="a-z, 0-9"):
+        lab.lab_name(bad)
+    with pytest.raises(lab.LabError, match="sets no stackwright_lab_name"):
+        lab.lab_name(InventoryView(groups={}, hostvars={"h": {}}))
