@@ -1,0 +1,29 @@
+"""Every molecule scenario (create, converge, idempotence, verify, destroy) on lab nodes."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from .conftest import BIN, REPO, figure
+
+SCENARIOS = sorted(p.parent.name for p in (REPO / "molecule").glob("*/molecule.yml"))
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_scenario(scenario):
+    start = time.monotonic()
+    proc = subprocess.run(
+        [str(BIN / "molecule"), "test", "-s", scenario],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    figure(f"molecule {scenario}", time.monotonic() - start)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-8000:]
+    assert "idempotence" in proc.stdout + proc.stderr
