@@ -44,6 +44,13 @@ class LabError(Exception):
     pass
 
 
+def _mac(*parts: str) -> str:
+    """A stable, locally administered MAC per node and network: a restarted node keeps its MAC,
+    so the deploy host's ARP cache stays right (a new MAC would go unanswered until it expired)."""
+    digest = hashlib.sha256("/".join(parts).encode()).digest()
+    return ":".join(f"{b:02x}" for b in (0x02, *digest[:5]))
+
+
 @dataclass(frozen=True)
 class Network:
     name: str
@@ -75,7 +82,8 @@ class Node:
         for net in lab.networks:
             if net.name in self.addresses:
                 ip = self.addresses[net.name]
-                args += ["--network", f"{net.podman_name}:ip={ip},interface_name={net.name[:15]}"]
+                mac = _mac(lab.name, self.host, net.name)
+                args += ["--network", f"{net.podman_name}:ip={ip},mac={mac},interface_name={net.name[:15]}"]
         return [*args, image_tag, "/sbin/init"]
 
     def spec(self, lab: Lab, image_tag: str) -> str:

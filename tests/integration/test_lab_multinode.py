@@ -28,9 +28,15 @@ def podman_networks() -> set[str]:
     return set(out.stdout.split())
 
 
-def test_multinode_lab_lifecycle():
-    # A clean slate: this test owns the multinode lab.
+@pytest.fixture
+def clean_multinode():
+    """A clean slate before, and nothing left after, whatever happens: the test owns this lab."""
     assert stackwright("lab", "down", "-i", "inventories/multinode").returncode == 0
+    yield
+    stackwright("lab", "down", "-i", "inventories/multinode")
+
+
+def test_multinode_lab_lifecycle(clean_multinode):
     bridges_before, networks_before = bridges(), podman_networks()
 
     start = time.monotonic()
@@ -67,7 +73,12 @@ def test_multinode_lab_lifecycle():
     # A stopped node (as after a reboot of the deploy host) is started again, not tripped over.
     subprocess.run(["podman", "stop", "-t", "0", "sw-multinode-cmp2"], check=True, capture_output=True)
     restarted = stackwright("lab", "up", "-i", "inventories/multinode")
-    assert restarted.returncode == 0 and "node cmp2 started" in restarted.stdout
+    assert restarted.returncode == 0 and "node cmp2 started" in restarted.stdout, restarted.stderr
+    ping = subprocess.run(
+        [str(BIN / "ansible"), "-i", "inventories/multinode", "cmp2", "-m", "ansible.builtin.ping", "-o"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert ping.returncode == 0, ping.stdout + ping.stderr
 
     down = stackwright("lab", "down", "-i", "inventories/multinode")
     assert down.returncode == 0

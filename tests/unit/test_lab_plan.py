@@ -34,8 +34,16 @@ def test_run_args_carry_addresses_and_identity():
     net1 = next(n for n in plan.nodes if n.host == "net1")
     args = net1.run_args(plan, "img:1")
     assert args[args.index("--hostname") + 1] == "net1"
-    assert "sw-multinode-management:ip=172.29.240.21,interface_name=management" in args
-    assert "sw-multinode-external:ip=172.29.243.21,interface_name=external" in args
+    nets = [a for a in args if ":ip=" in a]
+    assert nets[0].startswith("sw-multinode-management:ip=172.29.240.21,mac=02:")
+    assert nets[0].endswith(",interface_name=management")
+    assert nets[1].startswith("sw-multinode-external:ip=172.29.243.21,mac=02:")
+    # MACs are stable and distinct per node and network.
+    assert net1.run_args(plan, "img:1") == args
+    macs = [
+        a.split("mac=")[1].split(",")[0] for n in plan.nodes for a in n.run_args(plan, "i") if "mac=" in a
+    ]
+    assert len(macs) == len(set(macs))
     assert not any("storage" in a for a in args)  # net1 has no storage address
     assert f"{lab.LABEL}=multinode" in args and "--no-hosts" in args
     assert args[-2:] == ["img:1", "/sbin/init"]
