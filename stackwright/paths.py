@@ -32,6 +32,13 @@ def tool(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
+def tools_on_path() -> None:
+    """Put this virtualenv's commands first on PATH, activated or not (ansible-runner looks there)."""
+    bindir = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bindir:
+        os.environ["PATH"] = f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
 def ansible_env() -> dict[str, str]:
     """Environment for Ansible commands: the project's ansible.cfg whatever the working directory."""
     env = dict(os.environ)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -134,6 +135,7 @@ def run_playbook(
     check: bool = False,
     out: TextIO = sys.stderr,
 ) -> RunResult:
+    paths.tools_on_path()
     progress = Progress(out=out, live=out.isatty())
     private = _run_dir(playbook)
     cmdline = ["--check", "--diff"] if check else []
@@ -152,6 +154,11 @@ def run_playbook(
     if progress.live:
         out.write("\n")
     ok = result.status == "successful" and result.rc == 0
+    if not ok and not progress.failures:
+        # ansible-playbook failed before any task (bad syntax, missing command): show its words.
+        text = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout.read())
+        tail = "\n".join(line for line in text.strip().splitlines()[-15:] if line.strip())
+        progress.failures.append(Failure("-", "ansible-playbook", tail or f"status {result.status}"))
     return RunResult(
         ok,
         result.rc,

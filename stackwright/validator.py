@@ -105,6 +105,17 @@ def _parse_ip(value) -> netaddr.IPAddress | None:
         return None
 
 
+def _address(host: str | None, var: str, value) -> tuple[netaddr.IPAddress | None, list[Problem]]:
+    """An address variable: (None, []) when unset or templated, a problem when malformed."""
+    if value in (None, "") or _templated(value):
+        return None, []
+    ip = _parse_ip(value)
+    if ip is None:
+        fix = "write a plain address without prefix length, e.g. 172.29.236.11"
+        return None, [Problem("malformed-address", host, var, f"'{value}' is not an IP address", fix)]
+    return ip, []
+
+
 def check_groups(view: InventoryView) -> list[Problem]:
     extra = view.extra_groups | set(view.shared("stackwright_extra_groups", []) or [])
     known = set(contract.GROUPS) | contract.BUILTIN_GROUPS | extra
@@ -155,21 +166,10 @@ def _check_network(name: str, spec) -> tuple[list[Problem], netaddr.IPNetwork | 
                 "write the network address and prefix length, e.g. 172.29.236.0/24",
             )
         ], None
-    gateway = spec.get("gateway")
-    if gateway in (None, "") or _templated(gateway):
-        return [], net
     gw_var = f"stackwright_networks.{name}.gateway"
-    gw = _parse_ip(gateway)
+    gw, bad = _address(None, gw_var, spec.get("gateway"))
     if gw is None:
-        return [
-            Problem(
-                "malformed-address",
-                None,
-                gw_var,
-                f"'{gateway}' is not an IP address",
-                "write a plain address",
-            )
-        ], net
+        return bad, net
     outside = _check_in_network(None, gw_var, gw, name, {name: net})
     return ([outside] if outside else []), net
 
@@ -272,20 +272,9 @@ def check_addresses(view: InventoryView, nets: Mapping[str, netaddr.IPNetwork]) 
             )
         for network in contract.NETWORKS:
             var = contract.address_var(network)
-            value = hv.get(var)
-            if value in (None, "") or _templated(value):
-                continue
-            ip = _parse_ip(value)
+            ip, bad = _address(host, var, hv.get(var))
+            problems += bad
             if ip is None:
-                problems.append(
-                    Problem(
-                        "malformed-address",
-                        host,
-                        var,
-                        f"'{value}' is not an IP address",
-                        "write a plain address without prefix length, e.g. 172.29.236.11",
-                    )
-                )
                 continue
             if network not in declared:
                 problems.append(
@@ -323,20 +312,9 @@ def check_vips(view: InventoryView, nets: Mapping, owners: Mapping) -> list[Prob
     problems = []
     seen: dict[netaddr.IPAddress, str] = {}
     for var, network in contract.VIPS.items():
-        value = view.shared(var)
-        if value in (None, "") or _templated(value):
-            continue
-        ip = _parse_ip(value)
+        ip, bad = _address(None, var, view.shared(var))
+        problems += bad
         if ip is None:
-            problems.append(
-                Problem(
-                    "malformed-address",
-                    None,
-                    var,
-                    f"'{value}' is not an IP address",
-                    "write a plain address, e.g. 172.29.236.10",
-                )
-            )
             continue
         # Without an external network, the public VIP lives on the management network.
         home = network if network in nets else contract.REQUIRED_NETWORK
