@@ -64,6 +64,8 @@ def cmd_lab(args) -> int:
         for r in rows:
             kind = "privileged" if r["privileged"] else "unprivileged"
             print(f"{r['host']:<{width}}  {r['state']:<8} {r['management']:<16} {kind:<12} {r['groups']}")
+        address = rows[0]["management"]
+        print(f"log in: ssh -i {plan.key} -o UserKnownHostsFile={plan.known_hosts} root@{address}")
         return 0 if all(r["state"] == "running" for r in rows) else 3
     start = time.monotonic()
     changes = lab.up(plan)
