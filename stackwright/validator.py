@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import netaddr
 
-from stackwright import contract
+from stackwright import contract, secretstore
 
 
 @dataclass(frozen=True)
@@ -346,8 +346,27 @@ def check_vips(view: InventoryView, nets: Mapping, owners: Mapping) -> list[Prob
     return problems
 
 
+def check_secrets(view: InventoryView) -> list[Problem]:
+    """With generation switched off, the operator must supply every secret."""
+    if view.shared("stackwright_generate_secrets", True) not in (False, "false", "no"):
+        return []
+    return [
+        Problem(
+            "missing-secret",
+            None,
+            name,
+            f"the secret is not defined ({secretstore.REGISTRY[name]})",
+            "add it (40 or more characters) to group_vars/all/secrets.yml, or set "
+            "stackwright_generate_secrets: true to have missing secrets generated",
+        )
+        for name in secretstore.REGISTRY
+        if view.shared(name) in (None, "")
+    ]
+
+
 def validate(view: InventoryView) -> list[Problem]:
     problems = check_groups(view)
+    problems += check_secrets(view)
     net_problems, nets = check_networks(view)
     problems += net_problems
     problems += check_addresses(view, nets)

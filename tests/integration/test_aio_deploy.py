@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import stat
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
+import yaml
 
 from stackwright import paths, runner
 
@@ -33,19 +37,64 @@ def started_at(service: str) -> str:
     ).stdout.strip()
 
 
+AIO = REPO / "inventories" / "aio"
+
+
+def snapshot() -> dict[str, bytes]:
+    """The generated secrets file and every PKI file, with their modes."""
+    files = [AIO / "group_vars" / "all" / "secrets.yml", *sorted((AIO / "pki").rglob("*"))]
+    return {str(p): p.read_bytes() + oct(p.stat().st_mode).encode() for p in files if p.is_file()}
+
+
+def secret_strings() -> list[str]:
+    values = list(yaml.safe_load((AIO / "group_vars" / "all" / "secrets.yml").read_text()).values())
+    # Each private key's base64 body lines are secrets too.
+    for key in (AIO / "pki").rglob("*.key"):
+        values += [line for line in key.read_text().splitlines() if "-----" not in line]
+    return values
+
+
+def logs(artifacts: Path) -> str:
+    return "".join(p.read_text(errors="replace") for p in artifacts.rglob("*") if p.is_file())
+
+
 def test_deploy_then_rerun_changes_nothing(aio_lab):
     start = time.monotonic()
     first = stackwright("deploy", "-i", "inventories/aio")
     assert first.returncode == 0, first.stderr[-3000:]
     figure("aio deploy", time.monotonic() - start)
     assert "run succeeded" in first.stderr
+    first_log = Path(re.search(r"log: (\S+)", first.stderr).group(1))
 
     before = {s: started_at(s) for s in SERVICES}
-    result = runner.run_playbook(paths.PLAYBOOKS / "deploy.yml", REPO / "inventories" / "aio")
+    files = snapshot()
+    result = runner.run_playbook(paths.PLAYBOOKS / "deploy.yml", AIO)
     figure("aio deploy, no-op re-run", result.seconds)
     assert result.ok, result.failures
     assert result.changed() == 0, result.stats
     assert {s: started_at(s) for s in SERVICES} == before, "a service restarted on a no-op run"
+
+    # Secrets and certificates survive the re-run byte for byte, private and never printed.
+    assert snapshot() == files
+    assert stat.S_IMODE((AIO / "group_vars" / "all" / "secrets.yml").stat().st_mode) == 0o600
+    assert stat.S_IMODE((AIO / "pki" / "ca.key").stat().st_mode) == 0o600
+    output = first.stdout + first.stderr + logs(first_log) + logs(result.artifacts)
+    leaked = [v[:6] + "..." for v in secret_strings() if v in output]
+    assert leaked == [], f"secret values in the Ansible output: {leaked}"
+
+
+def test_nodes_trust_the_deployment_ca(aio_lab):
+    verify = subprocess.run(
+        ["podman", "exec", "sw-aio-aio1", "openssl", "verify",
+         "/etc/stackwright/pki/host.crt", "/etc/stackwright/pki/vip.crt"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    key_mode = subprocess.run(
+        ["podman", "exec", "sw-aio-aio1", "stat", "-c", "%a %U:%G", "/etc/stackwright/pki/host.key"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert key_mode == ["640", "root:stackwright-pki"]
 
 
 def test_failing_run_names_host_and_task(aio_lab):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stackwright import inventory
+from stackwright import inventory, secretstore
 from stackwright.validator import InventoryView, validate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -212,3 +212,12 @@ def test_view_from_play_variables_matches_inventory_json():
     assert from_json.groups["all"] == from_play.groups["all"] == {"a"}
     assert from_json.groups["compute"] == from_play.groups["compute"]
     assert from_json.hostvars == from_play.hostvars
+
+
+def test_missing_secret_when_generation_is_off(tmp_path):
+    group_vars = {**GOOD_VARS, "stackwright_generate_secrets": False}
+    problems = only(problems_of(tmp_path, group_vars=group_vars), "missing-secret")
+    assert {p.variable for p in problems} == set(secretstore.REGISTRY)
+    assert "stackwright_generate_secrets: true" in problems[0].fix
+    supplied = {name: "s" * 40 for name in secretstore.REGISTRY}
+    assert problems_of(tmp_path, group_vars={**group_vars, **supplied}) == []

@@ -1,0 +1,71 @@
+"""Secrets: generated once, never overwritten, 0600, vault-encrypted files stay encrypted."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+import yaml
+from ansible.parsing.vault import VaultLib, VaultSecret
+
+from stackwright import secretstore
+
+
+def mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_generate_strength():
+    values = {secretstore.generate() for _ in range(50)}
+    assert len(values) == 50
+    assert all(len(v) == 48 and v.isalnum() for v in values)
+    with pytest.raises(secretstore.SecretsError):
+        secretstore.generate(20)
+
+
+def test_ensure_generates_missing_and_keeps_existing(tmp_path):
+    path = secretstore.default_path(tmp_path)
+    assert secretstore.ensure(path, ["a", "b"]) == ["a", "b"]
+    assert mode(path) == 0o600
+    first = yaml.safe_load(path.read_text())
+    assert secretstore.ensure(path, ["a", "b"]) == []
+    assert secretstore.ensure(path, ["a", "b", "c"]) == ["c"]
+    second = yaml.safe_load(path.read_text())
+    assert second["a"] == first["a"] and second["b"] == first["b"] and len(second["c"]) == 48
+
+
+def test_ensure_tightens_a_loose_mode_without_rewriting(tmp_path):
+    path = tmp_path / "s.yml"
+    secretstore.ensure(path, ["a"])
+    path.chmod(0o644)
+    before = path.read_text()
+    assert secretstore.ensure(path, ["a"]) == []
+    assert mode(path) == 0o600 and path.read_text() == before
+
+
+def test_operator_values_are_kept_but_weak_ones_refused(tmp_path):
+    path = tmp_path / "s.yml"
+    path.write_text(yaml.safe_dump({"a": "x" * 40, "b": "short"}))
+    with pytest.raises(secretstore.SecretsError, match="b shorter than 40"):
+        secretstore.ensure(path, ["a", "b"])
+    path.write_text(yaml.safe_dump({"a": "x" * 40}))
+    assert secretstore.ensure(path, ["a"]) == []
+    assert yaml.safe_load(path.read_text())["a"] == "x" * 40
+
+
+def test_vault_encrypted_file_stays_encrypted(tmp_path):
+    vault = VaultLib([("default", VaultSecret(b"vault-password"))])
+    path = tmp_path / "s.yml"
+    path.write_bytes(vault.encrypt(yaml.safe_dump({"a": "y" * 44})))
+    assert secretstore.ensure(path, ["a", "b"], vault) == ["b"]
+    raw = path.read_bytes()
+    assert raw.startswith(b"$ANSIBLE_VAULT")
+    data = yaml.safe_load(vault.decrypt(raw))
+    assert data["a"] == "y" * 44 and len(data["b"]) == 48
+    with pytest.raises(secretstore.SecretsError, match="vault-encrypted"):
+        secretstore.ensure(path, ["a"], None)
+
+
+def test_registry_names_are_prefixed_by_their_service():
+    for name in secretstore.REGISTRY:
+        assert name.split("_")[0] in {"mariadb", "rabbitmq", "memcached", "haproxy", "keystone"}
