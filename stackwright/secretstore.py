@@ -22,7 +22,6 @@ ALPHABET = string.ascii_letters + string.digits
 # Every secret the deployment needs, and what it protects. Roles read them by these names.
 REGISTRY: dict[str, str] = {
     "mariadb_admin_password": "MariaDB administrative user for remote management (e.g. through the VIP)",
-    "mariadb_backup_password": "MariaDB user for Galera state transfers and backups (mariabackup)",
     "rabbitmq_erlang_cookie": "shared secret of the RabbitMQ cluster nodes",
     "rabbitmq_admin_password": "RabbitMQ administrative user",
     "memcached_secret_key": "key protecting cached tokens in memcached (keystonemiddleware)",

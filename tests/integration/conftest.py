@@ -39,7 +39,11 @@ FIGURES: list[str] = []
 
 def figure(label: str, value: float, unit: str = "s") -> None:
     """A measured figure, printed in the 'figures' section at the end of the run."""
-    FIGURES.append(f"{label}: {value:.1f} {unit}")
+    record(label, f"{value:.1f} {unit}")
+
+
+def record(label: str, value: str) -> None:
+    FIGURES.append(f"{label}: {value}")
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 
 import pytest
 
-from .conftest import BIN, REPO, figure
+from .conftest import BIN, REPO, figure, record
 
 SCENARIOS = sorted(p.parent.name for p in (REPO / "molecule").glob("*/molecule.yml"))
 
@@ -25,5 +26,8 @@ def test_scenario(scenario):
         check=False,
     )
     figure(f"molecule {scenario}", time.monotonic() - start)
+    # Figures the scenario's own tests measured (printed as "FIGURE <label>: <value>").
+    for match in re.finditer(r"FIGURE (.+?): (\S+)", proc.stdout + proc.stderr):
+        record(f"{scenario}: {match.group(1)}", match.group(2))
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-8000:]
     assert "idempotence" in proc.stdout + proc.stderr
