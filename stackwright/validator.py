@@ -364,9 +364,33 @@ def check_secrets(view: InventoryView) -> list[Problem]:
     ]
 
 
+# Groups whose members form a quorum-based cluster: an even count can split into two halves,
+# and neither half may then serve (a cluster of 2 stops when one member is lost).
+QUORUM_GROUPS = {"database": "Galera", "messaging": "RabbitMQ"}
+
+
+def check_cluster_sizes(view: InventoryView) -> list[Problem]:
+    problems = []
+    for group, cluster in QUORUM_GROUPS.items():
+        size = len(view.groups.get(group, ()))
+        if size > 1 and size % 2 == 0:
+            problems.append(
+                Problem(
+                    "even-cluster",
+                    None,
+                    None,
+                    f"group '{group}' has {size} hosts: a {cluster} cluster of {size} loses its quorum "
+                    f"when half of it is cut off, and a cluster of 2 stops when either member fails",
+                    f"put 1, 3 or 5 hosts in '{group}'",
+                )
+            )
+    return problems
+
+
 def validate(view: InventoryView) -> list[Problem]:
     problems = check_groups(view)
     problems += check_secrets(view)
+    problems += check_cluster_sizes(view)
     net_problems, nets = check_networks(view)
     problems += net_problems
     problems += check_addresses(view, nets)

@@ -221,3 +221,11 @@ def test_missing_secret_when_generation_is_off(tmp_path):
     assert "stackwright_generate_secrets: true" in problems[0].fix
     supplied = {name: "s" * 40 for name in secretstore.REGISTRY}
     assert problems_of(tmp_path, group_vars={**group_vars, **supplied}) == []
+
+
+@pytest.mark.parametrize("group", ["database", "messaging"])
+def test_even_sized_clusters_are_refused(tmp_path, group):
+    hosts = copy.deepcopy(GOOD_HOSTS)
+    hosts["all"]["children"][group] = {"hosts": {"ctl1": None, "cmp1": None}}
+    (problem,) = only(problems_of(tmp_path, hosts), "even-cluster")
+    assert f"group '{group}' has 2 hosts" in problem.message and "1, 3 or 5" in problem.fix
