@@ -16,7 +16,7 @@ from stackwright import paths, runner
 from .conftest import REPO, figure, stackwright
 
 pytestmark = pytest.mark.lab
-SERVICES = ["chrony", "ssh"]
+SERVICES = ["chrony", "ssh", "haproxy", "keepalived", "memcached", "mariadb", "rabbitmq-server"]
 
 
 def started_at(service: str) -> str:

@@ -21,8 +21,9 @@ LAB = paths.lab_dir("mol-galera")
 SSH_ARGS = ["-o", f"UserKnownHostsFile={LAB / 'known_hosts'}", "-o", "BatchMode=yes"]
 INVENTORY = paths.REPO / "molecule" / "galera" / "inventory"
 PASSWORD = yaml.safe_load((INVENTORY / "group_vars" / "all" / "main.yml").read_text())["galera_test_password"]
-# Where clients write; the VIP once haproxy fronts the cluster.
-TARGET = NODES["db1"]
+VIP = "172.29.246.10"
+# Clients write through the VIP (haproxy sends them to one synced member).
+TARGET = VIP
 CLIENT = f"mariadb -h {TARGET} -u verify -p{PASSWORD} verify"
 
 
@@ -89,6 +90,12 @@ def test_member(host):
     health = node.check_output(f"curl -s -o /dev/null -w '%{{http_code}}' http://{NODES[name]}:9200/")
     assert health == "200"
     assert node.file("/etc/systemd/system/mariadb-check.socket").exists
+    assert node.service("haproxy").is_running
+
+
+def test_vip_serves_the_cluster():
+    out = ssh("db3").check_output(f"{CLIENT} --batch --skip-column-names -e 'SELECT @@hostname'")
+    assert out == "db1"  # the first member takes the writes while it is synced
 
 
 def test_cluster_formed_with_the_service_account():
@@ -124,21 +131,26 @@ def wait_writer(tag, timeout=300):
 
 
 def test_member_lost_while_writing_then_rejoins():
+    # db1 is the member haproxy writes to: losing it is the case that matters.
     writer(200, "loss")
     time.sleep(2)
-    ssh("db3").check_output("systemctl stop mariadb")
-    time.sleep(5)
-    assert wsrep("db1", "wsrep_cluster_size") == "2"
+    ssh("db1").check_output("systemctl stop mariadb")
+    time.sleep(6)
+    assert wsrep("db2", "wsrep_cluster_size") == "2"
     start = time.monotonic()
-    ssh("db3").check_output("systemctl start mariadb")
+    ssh("db1").check_output("systemctl start mariadb")
     wait_cluster()
     figure("member rejoin and sync (s)", f"{time.monotonic() - start:.1f}")
     failures = wait_writer("loss")
-    figure("writes failed while a member was down", failures)
-    assert failures == 0
+    figure("writes failed while the written-to member went down (of 200)", failures)
+    # Only writes in flight while haproxy noticed the loss may fail; the loop carried on.
+    assert failures <= 20
+    log = ssh("db2").check_output("cat /tmp/writer-loss.log")
+    assert "FAIL 200" not in log
     prints = {name: fingerprint(name) for name in NODES}
     assert len(set(prints.values())) == 1, prints
-    assert int(prints["db1"][0]) >= 200
+    # Every write that succeeded is on every member (one whose reply was lost may be there too).
+    assert 200 - failures <= int(prints["db1"][0]) <= 200
 
 
 def test_full_outage_is_refused_by_deploy_and_recovered_by_the_playbook():
