@@ -111,29 +111,37 @@ def test_cluster_formed_with_the_service_account():
     )
 
 
-def writer(count, tag):
-    """A client on db2 writing COUNT rows through TARGET, one transaction each; failures logged."""
+def writer(seconds, tag):
+    """A client on db2 writing through TARGET for SECONDS, one connection and transaction per row,
+    logging OK or FAIL for each (a real client reconnects the same way)."""
     script = (
-        f"for i in $(seq 1 {count}); do {CLIENT} "
-        f"-e \"INSERT INTO writes (v, n) VALUES ('{tag}', $i)\" || echo FAIL $i; sleep 0.02; done; echo DONE"
+        f"end=$(($(date +%s)+{seconds})); i=0; while [ $(date +%s) -lt $end ]; do i=$((i+1)); "
+        f"if {CLIENT} --connect-timeout=3 -e \"INSERT INTO writes (v, n) VALUES ('{tag}', $i)\"; "
+        "then echo OK $i; else echo FAIL $i; fi; sleep 0.05; done; echo DONE"
     )
     ssh("db2").check_output(f"nohup sh -c {shlex.quote(script)} > /tmp/writer-{tag}.log 2>&1 &")
 
 
-def wait_writer(tag, timeout=300):
+def wait_writer(tag, timeout=600):
+    """(successful writes, failed writes, last outcome) once the writer is done."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         log = ssh("db2").check_output(f"cat /tmp/writer-{tag}.log")
         if "DONE" in log:
-            return log.count("FAIL")
-        time.sleep(1)
+            outcomes = [line.split()[0] for line in log.splitlines() if line.startswith(("OK ", "FAIL "))]
+            return outcomes.count("OK"), outcomes.count("FAIL"), outcomes[-1]
+        time.sleep(2)
     raise AssertionError("writer did not finish")
+
+
+def rows(tag):
+    return int(sql("db1", f"SELECT COUNT(*) FROM verify.writes WHERE v = '{tag}'"))
 
 
 def test_member_lost_while_writing_then_rejoins():
     # db1 is the member haproxy writes to: losing it is the case that matters.
-    writer(200, "loss")
-    time.sleep(2)
+    writer(60, "loss")
+    time.sleep(3)
     ssh("db1").check_output("systemctl stop mariadb")
     time.sleep(6)
     assert wsrep("db2", "wsrep_cluster_size") == "2"
@@ -141,16 +149,17 @@ def test_member_lost_while_writing_then_rejoins():
     ssh("db1").check_output("systemctl start mariadb")
     wait_cluster()
     figure("member rejoin and sync (s)", f"{time.monotonic() - start:.1f}")
-    failures = wait_writer("loss")
-    figure("writes failed while the written-to member went down (of 200)", failures)
-    # Only writes in flight while haproxy noticed the loss may fail; the loop carried on.
-    assert failures <= 20
-    log = ssh("db2").check_output("cat /tmp/writer-loss.log")
-    assert "FAIL 200" not in log
+    ok, failed, last = wait_writer("loss")
+    figure(
+        "writes through the VIP while the written-to member went down and back (ok/failed)", f"{ok}/{failed}"
+    )
+    # Only writes in flight while haproxy noticed the loss may fail; the loop carried on and
+    # writes succeed again at the end.
+    assert ok > 0 and failed <= max(5, (ok + failed) // 10) and last == "OK"
     prints = {name: fingerprint(name) for name in NODES}
     assert len(set(prints.values())) == 1, prints
     # Every write that succeeded is on every member (one whose reply was lost may be there too).
-    assert 200 - failures <= int(prints["db1"][0]) <= 200
+    assert ok <= rows("loss") <= ok + failed
 
 
 def test_full_outage_is_refused_by_deploy_and_recovered_by_the_playbook():
@@ -176,12 +185,12 @@ def test_full_outage_is_refused_by_deploy_and_recovered_by_the_playbook():
 def test_backup_then_restore():
     node = ssh("db1")
     node.check_output("systemctl start mariadb-backup@full.service")
-    writer(50, "after-full")
-    assert wait_writer("after-full") == 0
+    writer(5, "after-full")
+    assert wait_writer("after-full")[1] == 0
     node.check_output("systemctl start mariadb-backup@incremental.service")
     backed_up = fingerprint("db1")
-    writer(50, "after-backup")
-    assert wait_writer("after-backup") == 0
+    writer(5, "after-backup")
+    assert wait_writer("after-backup")[1] == 0
     assert fingerprint("db1") != backed_up
     start = time.monotonic()
     playbook("mariadb-restore.yml")
