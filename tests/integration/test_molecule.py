@@ -27,7 +27,7 @@ def test_scenario(scenario):
     )
     figure(f"molecule {scenario}", time.monotonic() - start)
     # Figures the scenario's own tests measured (printed as "FIGURE <label>: <value>").
-    for match in re.finditer(r"FIGURE (.+?): (\S+)", proc.stdout + proc.stderr):
+    for match in re.finditer(r"FIGURE (.+?): (.+?)\s*$", proc.stdout + proc.stderr, re.MULTILINE):
         record(f"{scenario}: {match.group(1)}", match.group(2))
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-8000:]
     assert "idempotence" in proc.stdout + proc.stderr

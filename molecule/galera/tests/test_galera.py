@@ -148,7 +148,7 @@ def test_member_lost_while_writing_then_rejoins():
     start = time.monotonic()
     ssh("db1").check_output("systemctl start mariadb")
     wait_cluster()
-    figure("member rejoin and sync (s)", f"{time.monotonic() - start:.1f}")
+    figure("rejoin s", f"{time.monotonic() - start:.1f}")
     ok, failed, last = wait_writer("loss")
     figure(
         "writes through the VIP while the written-to member went down and back (ok/failed)", f"{ok}/{failed}"
@@ -173,13 +173,13 @@ def test_full_outage_is_refused_by_deploy_and_recovered_by_the_playbook():
     assert refused.returncode != 0 and "mariadb-recover.yml" in refused.stdout
     start = time.monotonic()
     out = playbook("mariadb-recover.yml").stdout
-    figure("full-outage recovery (s)", f"{time.monotonic() - start:.1f}")
+    figure("recovery s", f"{time.monotonic() - start:.1f}")
     assert "highest committed seqno" in out
     wait_cluster()
     for name in NODES:
         assert fingerprint(name) == before
         assert ssh(name).run("ls -d /var/lib/mysql.before-recovery-*").rc == 0
-    figure("rows compared after recovery", before[0])
+    figure("rows after recovery", before[0])
 
 
 def test_backup_then_restore():
@@ -194,12 +194,12 @@ def test_backup_then_restore():
     assert fingerprint("db1") != backed_up
     start = time.monotonic()
     playbook("mariadb-restore.yml")
-    figure("restore from full + incremental (s)", f"{time.monotonic() - start:.1f}")
+    figure("restore s", f"{time.monotonic() - start:.1f}")
     wait_cluster()
     for name in NODES:
         assert fingerprint(name) == backed_up
         assert ssh(name).run("ls -d /var/lib/mysql.before-restore-*").rc == 0
-    figure("rows compared after restore", backed_up[0])
+    figure("rows after restore", backed_up[0])
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -294,3 +294,5 @@ def test_no_message_lost_when_a_node_fails(name, failure):
         f"from {victim} in {consumed['seconds']} s: none lost, none corrupt, "
         f"{consumed['redelivered']} redelivered"
     )
+    lost = MESSAGES + WHILE_DOWN - consumed["unique"]
+    print(f"\nFIGURE rmq {failure}: leader {election:.1f}s, back {back:.1f}s, {lost} lost")

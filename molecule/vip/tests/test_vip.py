@@ -233,6 +233,7 @@ def test_vips_fail_over_when_haproxy_dies(nodes, tmp_path):
             f"(failed requests: {len(failed)} of {len(after)} sent after the kill, "
             f"first to last failure {outage:.2f} s)"
         )
+        print(f"\nFIGURE vip failover: {failover:.2f}s, {len(failed)}/{len(after)} failed")
         # Every request after recovery succeeded through the new holder.
         assert all(p.ok and p.served_by == other for p in after if p.start > recovered.end)
         assert failover < FAILOVER_LIMIT
