@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from stackwright import contract
+from stackwright.files import write_atomic
 from stackwright.validator import InventoryView
 
 CA_DAYS = 3650
@@ -42,19 +41,6 @@ CA_KEY_USAGE = x509.KeyUsage(
 class CertSpec:
     name: str
     sans: tuple[str, ...]
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _now() -> dt.datetime:
@@ -122,8 +108,8 @@ class PKI:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256())
         )
-        _write(self.ca_key_path, _key_pem(key), 0o600)
-        _write(self.ca_cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        write_atomic(self.ca_key_path, _key_pem(key), 0o600)
+        write_atomic(self.ca_cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
         return True
 
     def _ca(self):
@@ -179,8 +165,8 @@ class PKI:
             )
             .sign(ca_key, hashes.SHA256())
         )
-        _write(self.key_path(spec.name), _key_pem(key), 0o600)
-        _write(self.cert_path(spec.name), cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        write_atomic(self.key_path(spec.name), _key_pem(key), 0o600)
+        write_atomic(self.cert_path(spec.name), cert.public_bytes(serialization.Encoding.PEM), 0o644)
 
     def ensure(self, specs: list[CertSpec]) -> dict[str, str]:
         """CA plus every certificate; returns {name: why} for what was (re)issued."""

@@ -11,14 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-import testinfra
 import yaml
 
-from stackwright import paths
+from stackwright import labtest, paths
 
 NODES = {"db1": "172.29.246.11", "db2": "172.29.246.12", "db3": "172.29.246.13"}
-LAB = paths.lab_dir("mol-galera")
-SSH_ARGS = ["-o", f"UserKnownHostsFile={LAB / 'known_hosts'}", "-o", "BatchMode=yes"]
+LAB = "mol-galera"
 INVENTORY = paths.REPO / "molecule" / "galera" / "inventory"
 PASSWORD = yaml.safe_load((INVENTORY / "group_vars" / "all" / "main.yml").read_text())["galera_test_password"]
 VIP = "172.29.246.10"
@@ -28,11 +26,7 @@ CLIENT = f"mariadb -h {TARGET} -u verify -p{PASSWORD} verify"
 
 
 def ssh(name):
-    return testinfra.get_host(
-        f"ssh://root@{NODES[name]}",
-        ssh_identity_file=str(LAB / "id_ed25519"),
-        ssh_extra_args=" ".join(SSH_ARGS),
-    )
+    return labtest.node(LAB, NODES[name])
 
 
 def sql(name, query):

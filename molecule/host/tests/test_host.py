@@ -6,30 +6,18 @@ import hashlib
 import subprocess
 
 import pytest
-import testinfra
 
-from stackwright import paths
+from stackwright import labtest
 
 PEERS = {"db1": "172.29.244.11", "cmp1": "172.29.244.21"}
 DOMAIN = "mol.stackwright.test"
-LAB = paths.lab_dir("mol-host")
-SSH_ARGS = ["-o", f"UserKnownHostsFile={LAB / 'known_hosts'}", "-o", "BatchMode=yes"]
-
-
-@pytest.fixture
-def name(host):
-    # The inventory name, without running anything through Ansible.
-    return host.backend.host
+LAB = "mol-host"
 
 
 @pytest.fixture
 def node(name):
     """The node over plain SSH with the lab's key: multiplexed, not an Ansible run per check."""
-    return testinfra.get_host(
-        f"ssh://root@{PEERS[name]}",
-        ssh_identity_file=str(LAB / "id_ed25519"),
-        ssh_extra_args=" ".join(SSH_ARGS),
-    )
+    return labtest.node(LAB, PEERS[name])
 
 
 def test_hostname_and_hosts_file(node, name):
@@ -97,7 +85,8 @@ def test_deploy_user(node, name):
     assert node.run("visudo -cf /etc/sudoers.d/stackwright").rc == 0
     # From the deploy host: log in as the deploy user with the lab key and become root.
     out = subprocess.run(
-        ["ssh", "-i", str(LAB / "id_ed25519"), *SSH_ARGS, f"stackwright@{PEERS[name]}", "sudo -n id -un"],
+        ["ssh", "-i", labtest.key(LAB), *labtest.ssh_args(LAB), f"stackwright@{PEERS[name]}",
+         "sudo -n id -un"],
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr

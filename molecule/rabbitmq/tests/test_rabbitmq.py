@@ -10,15 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-import testinfra
 import yaml
 
-from stackwright import paths
+from stackwright import labtest
 
 PEERS = {"mq1": "172.29.247.11", "mq2": "172.29.247.12", "mq3": "172.29.247.13"}
 NODES = sorted(f"rabbit@{name}" for name in PEERS)
-LAB = paths.lab_dir("mol-rabbitmq")
-SSH_ARGS = ["-o", f"UserKnownHostsFile={LAB / 'known_hosts'}", "-o", "BatchMode=yes"]
+LAB = "mol-rabbitmq"
 GROUP_VARS = Path(__file__).resolve().parents[1] / "inventory" / "group_vars" / "all"
 CLIENT = Path(__file__).with_name("amqp_client.py")
 CA = "/etc/stackwright/pki/ca.crt"
@@ -35,17 +33,7 @@ def vars_file(name: str) -> dict:
 
 def ssh(name: str):
     """A lab node over plain SSH with the lab's key: multiplexed, not an Ansible run per check."""
-    return testinfra.get_host(
-        f"ssh://root@{PEERS[name]}",
-        ssh_identity_file=str(LAB / "id_ed25519"),
-        ssh_extra_args=" ".join(SSH_ARGS),
-    )
-
-
-@pytest.fixture
-def name(host):
-    # The inventory name, without running anything through Ansible.
-    return host.backend.host
+    return labtest.node(LAB, PEERS[name])
 
 
 @pytest.fixture

@@ -14,18 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import testinfra
 import yaml
 
-from stackwright import paths
+from stackwright import labtest
 
 NODES = {"lb1": "172.29.248.11", "lb2": "172.29.248.12"}
 VIPS = {"management": "172.29.248.10", "external": "172.29.249.10"}
 DOMAIN = "mol.stackwright.test"
 CA = "/etc/stackwright/pki/ca.crt"
 DEMO_PORT = 8443
-LAB = paths.lab_dir("mol-vip")
-SSH_ARGS = ["-o", f"UserKnownHostsFile={LAB / 'known_hosts'}", "-o", "BatchMode=yes"]
+LAB = "mol-vip"
 SECRETS = Path(__file__).resolve().parents[1] / "inventory" / "group_vars" / "all" / "secrets.yml"
 # Keeps systemd from restarting haproxy while the failover test holds it down.
 NO_RESTART = "/run/systemd/system/haproxy.service.d/zz-test-no-restart.conf"
@@ -41,17 +39,7 @@ FAILOVER_LIMIT = 3.0
 
 def ssh_node(name):
     """A node over plain SSH with the lab's key: multiplexed, not an Ansible run per check."""
-    return testinfra.get_host(
-        f"ssh://root@{NODES[name]}",
-        ssh_identity_file=str(LAB / "id_ed25519"),
-        ssh_extra_args=" ".join(SSH_ARGS),
-    )
-
-
-@pytest.fixture
-def name(host):
-    # The inventory name, without running anything through Ansible.
-    return host.backend.host
+    return labtest.node(LAB, NODES[name])
 
 
 @pytest.fixture
