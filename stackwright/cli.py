@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from stackwright import image, inventory, lab, paths, runner
+from stackwright import guest, image, inventory, lab, paths, runner
 from stackwright.validator import InventoryView, validate
 
 DEFAULT_INVENTORY = paths.REPO / "inventories" / "aio"
@@ -42,6 +42,11 @@ def cmd_validate(args) -> int:
 
 
 def cmd_image(args) -> int:
+    if args.action == "guest":
+        built = guest.ensure(force=args.force, log=print)
+        done = f"built in {built.seconds:.0f} s" if built.built else "cached, nothing to build"
+        print(f"{built.path}: {done}")
+        return 0
     result = image.ensure(force=args.force, log=print)
     done = f"built in {result.seconds:.0f} s" if result.built else "cached, nothing to build"
     print(f"{result.tag}: {done}")
@@ -137,8 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["up", "down", "status"])
     p.set_defaults(func=cmd_lab)
 
-    p = sub.add_parser("image", help="the lab node image")
-    p.add_argument("action", choices=["build"])
+    p = sub.add_parser("image", help="the lab node image (build) and the tiny test guest disk (guest)")
+    p.add_argument("action", choices=["build", "guest"])
     p.add_argument("--force", action="store_true", help="rebuild even if cached")
     p.set_defaults(func=cmd_image)
 

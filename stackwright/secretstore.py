@@ -26,6 +26,12 @@ REGISTRY: dict[str, str] = {
     "rabbitmq_admin_password": "RabbitMQ administrative user",
     "memcached_secret_key": "key protecting cached tokens in memcached (keystonemiddleware)",
     "haproxy_stats_password": "haproxy statistics page on the management network",
+    "keystone_admin_password": "the cloud administrator (user admin in project admin)",
+    "keystone_database_password": "keystone's MariaDB account",
+    "glance_database_password": "glance's MariaDB account",
+    "glance_service_password": "glance's keystone service user",
+    "placement_database_password": "placement's MariaDB account",
+    "placement_service_password": "placement's keystone service user",
 }
 
 FILENAME = "secrets.yml"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import netaddr
 
-from stackwright import contract, secretstore
+from stackwright import contract, release, secretstore
 
 
 @dataclass(frozen=True)
@@ -387,8 +387,35 @@ def check_cluster_sizes(view: InventoryView) -> list[Problem]:
     return problems
 
 
+def check_release(view: InventoryView) -> list[Problem]:
+    """The OpenStack release must exist and have a lock file for every service it names."""
+    name = str(view.shared("openstack_release", release.DEFAULT_RELEASE))
+    if _templated(name):
+        return []
+    try:
+        rel = release.load(name)
+    except release.ReleaseError as err:
+        return [
+            Problem(
+                "unknown-release", None, "openstack_release", str(err), "pick a release of releases/*.yml"
+            )
+        ]
+    return [
+        Problem(
+            "missing-lock",
+            None,
+            "openstack_release",
+            f"release {name} has no lock file for {service} ({rel.lock_path(service)})",
+            f"run scripts/lock-release {name}",
+        )
+        for service in rel.services
+        if not rel.lock_path(service).exists()
+    ]
+
+
 def validate(view: InventoryView) -> list[Problem]:
     problems = check_groups(view)
+    problems += check_release(view)
     problems += check_secrets(view)
     problems += check_cluster_sizes(view)
     net_problems, nets = check_networks(view)

@@ -64,3 +64,31 @@ def aio_lab():
     yield
     if not existed:
         stackwright("lab", "down", "-i", "inventories/aio")
+
+
+AIO_CLOUDS = REPO / "inventories" / "aio" / "clouds.yaml"
+DEPLOY: dict = {}
+
+
+@pytest.fixture(scope="session")
+def aio_cloud(aio_lab):
+    """The AIO cloud deployed by the main job's command (once per session); its clouds.yaml path.
+
+    Tests of the cloud's API use it through OS_CLIENT_CONFIG_FILE and the cloud name `aio`.
+    """
+    if "proc" not in DEPLOY:
+        start = time.monotonic()
+        DEPLOY["proc"] = stackwright("deploy", "-i", "inventories/aio", timeout=2400)
+        DEPLOY["seconds"] = time.monotonic() - start
+        figure("aio deploy", DEPLOY["seconds"])
+    proc = DEPLOY["proc"]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return AIO_CLOUDS
+
+
+def cloud_connection():
+    """An openstacksdk connection to the AIO as its admin, from the deploy host's clouds.yaml."""
+    from openstack import config, connection  # noqa: PLC0415 - only the cloud tests need it
+
+    region = config.OpenStackConfig(config_files=[str(AIO_CLOUDS)]).get_one(cloud="aio")
+    return connection.Connection(config=region)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stackwright import inventory, secretstore
+from stackwright import inventory, release, secretstore
 from stackwright.validator import InventoryView, validate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -229,3 +229,26 @@ def test_even_sized_clusters_are_refused(tmp_path, group):
     hosts["all"]["children"][group] = {"hosts": {"ctl1": None, "cmp1": None}}
     (problem,) = only(problems_of(tmp_path, hosts), "even-cluster")
     assert f"group '{group}' has 2 hosts" in problem.message and "1, 3 or 5" in problem.fix
+
+
+def test_unknown_release(tmp_path):
+    problems = problems_of(tmp_path, group_vars={**GOOD_VARS, "openstack_release": "2019.1"})
+    assert "no release 2019.1" in str(only(problems, "unknown-release")[0])
+    problems = problems_of(tmp_path, group_vars={**GOOD_VARS, "openstack_release": "train"})
+    assert "not a release name" in str(only(problems, "unknown-release")[0])
+
+
+def test_release_without_a_lock_file(tmp_path, monkeypatch):
+    root = tmp_path / "releases"
+    root.mkdir()
+    (root / "2030.1.yml").write_text(
+        "python: '3.13'\nexclude_newer: '2030-01-01'\nservices: {keystone: [keystone]}\n"
+    )
+    monkeypatch.setattr(release, "RELEASES", root)
+    inv = tmp_path / "inv"
+    inv.mkdir()
+    problem = only(problems_of(inv, group_vars={**GOOD_VARS, "openstack_release": "2030.1"}), "missing-lock")[
+        0
+    ]
+    assert "no lock file for keystone" in str(problem)
+    assert "scripts/lock-release 2030.1" in str(problem)

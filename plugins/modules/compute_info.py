@@ -1,0 +1,127 @@
+#!/usr/bin/python
+"""Module: lists of nova resources."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: compute_info
+author: stackwright developers
+short_description: List nova flavors, key pairs, servers, server groups or hypervisors
+description:
+  - Lists one kind of nova (compute v2) resource, filtered by the API's query parameters and,
+    with I(name), to the ones with that exact name or id.
+options:
+  resource:
+    description: What to list. C(hypervisors) needs the admin role.
+    type: str
+    required: true
+    choices: [flavors, keypairs, servers, server_groups, hypervisors]
+  name:
+    description:
+      - Only the resources with this exact name or id (several servers or server groups may
+        share a name). Nothing matching gives an empty list.
+    type: str
+  filters:
+    description:
+      - Query parameters of the list, by the SDK's names; for instance C(is_public), C(min_ram),
+        C(min_disk), C(get_extra_specs) (flavors; their extra specs come with them from compute
+        API 2.61 on), C(user_id) (keypairs), C(status), C(image), C(flavor),
+        C(all_projects), C(project_id), C(tags) (servers), C(all_projects) (server groups),
+        C(hypervisor_hostname_pattern) (hypervisors).
+      - An unknown parameter fails, naming the ones accepted.
+    type: dict
+    default: {}
+extends_documentation_fragment:
+  - stackwright.cloud.openstack
+attributes:
+  check_mode:
+    description: Changes nothing in any mode.
+    support: full
+  diff_mode:
+    description: Nothing to show.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: The servers of the demo project that are stopped
+  stackwright.cloud.compute_info:
+    cloud: demo
+    resource: servers
+    filters:
+      status: SHUTOFF
+  register: stopped
+
+- name: One flavor
+  stackwright.cloud.compute_info:
+    cloud: admin
+    resource: flavors
+    name: m1.small
+
+- name: Every hypervisor
+  stackwright.cloud.compute_info:
+    cloud: admin
+    resource: hypervisors
+"""
+
+RETURN = r"""
+items:
+  description: The resources listed, as dicts.
+  type: list
+  elements: dict
+  returned: always
+  sample: [{"id": "6b0c...", "name": "m1.small", "vcpus": 1, "ram": 2048, "disk": 20, "extra_specs": {}}]
+"""
+
+from typing import ClassVar
+
+from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import (
+    StackwrightModule,
+    sdk_exceptions,
+    to_dict,
+)
+
+#: resource -> (the proxy's listing method, its getter by id)
+RESOURCES = {
+    "flavors": ("flavors", "get_flavor"),
+    "keypairs": ("keypairs", "get_keypair"),
+    "servers": ("servers", "get_server"),
+    "server_groups": ("server_groups", "get_server_group"),
+    "hypervisors": ("hypervisors", "get_hypervisor"),
+}
+#: Listings that filter by name on the server side (nova's server name filter is a regular
+#: expression: the exact match is kept below).
+NAME_FILTERED = ("servers",)
+
+
+class ComputeInfoModule(StackwrightModule):
+    argument_spec: ClassVar[dict] = dict(
+        resource=dict(type="str", required=True, choices=list(RESOURCES)),
+        name=dict(type="str"),
+        filters=dict(type="dict", default={}),
+    )
+
+    def run(self):
+        kind, name = self.params["resource"], self.params["name"]
+        listing, getter = RESOURCES[kind]
+        filters = dict(self.params["filters"])
+        if kind == "hypervisors":
+            filters.setdefault("details", True)
+        if name and kind in NAME_FILTERED:
+            filters.setdefault("name", name)
+        items = list(getattr(self.conn.compute, listing)(**filters))
+        if name:
+            items = [i for i in items if name in (i.id, i.name)]
+            if not items and not self.params["filters"]:
+                try:
+                    items = [getattr(self.conn.compute, getter)(name)]
+                except (sdk_exceptions.NotFoundException, sdk_exceptions.BadRequestException):
+                    items = []
+        return {"changed": False, "items": [to_dict(item) for item in items]}
+
+
+def main():
+    ComputeInfoModule()()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,356 @@
+"""The network modules through ansible-playbook against the AIO cloud's neutron (ML2/OVN).
+
+Every module is run as an operator runs it (a localhost play, cloud `aio` from the inventory's
+clouds.yaml through OS_CLIENT_CONFIG_FILE): created in check mode (nothing appears), created
+for real (the diff is right), re-run (changed=false), updated in check mode (nothing changes)
+and for real, deleted, and deleted again (changed=false).
+
+All the resources are API objects named sw-it-<random>-...; their subnets are 172.29.250.0/24
+(the "external" network, a plain OVN network marked external, not bridged anywhere) and
+172.29.251.0/24. The API is reached only at lab addresses (checked before the first request).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import subprocess
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from .conftest import AIO_CLOUDS, BIN, REPO, cloud_connection
+
+pytestmark = pytest.mark.lab
+
+#: Where the tests may send traffic: loopback and the lab's 172.29.0.0/16.
+LAB = [ipaddress.ip_network(n) for n in ("127.0.0.0/8", "::1/128", "172.29.0.0/16")]
+EXT_CIDR = "172.29.250.0/24"
+NET_CIDR = "172.29.251.0/24"
+
+
+def lab_url(url: str) -> bool:
+    """Whether ``url`` names a loopback or lab address (an IP literal: no name is resolved)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in net for net in LAB)
+
+
+@pytest.fixture(scope="module")
+def cloud(aio_cloud):
+    """An admin connection to the AIO cloud with neutron in its catalog; the test is skipped,
+    saying why, when there is no such cloud (yet)."""
+    if not Path(aio_cloud).exists():
+        pytest.skip(f"no clouds.yaml at {aio_cloud}: the deployment has no keystone yet")
+    config = yaml.safe_load(Path(aio_cloud).read_text())
+    auth_url = (((config.get("clouds") or {}).get("aio") or {}).get("auth") or {}).get("auth_url", "")
+    if not lab_url(auth_url):
+        pytest.skip(f"cloud 'aio' authenticates at {auth_url!r}, not a loopback or 172.29.x.x address")
+    conn = cloud_connection()
+    if not conn.has_service("network"):
+        pytest.skip("the AIO cloud has no 'network' service in its catalog: neutron is not deployed yet")
+    endpoint = conn.endpoint_for("network", interface="public")
+    if not lab_url(endpoint):
+        pytest.skip(f"the network endpoint {endpoint!r} is not a loopback or 172.29.x.x address")
+    return conn
+
+
+@pytest.fixture(scope="module")
+def prefix(cloud):
+    """The name prefix of this run's resources; whatever is left of them is removed at the end."""
+    name = f"sw-it-{uuid.uuid4().hex[:6]}"
+    yield name
+    cleanup(cloud, name)
+
+
+def cleanup(conn, prefix: str) -> None:
+    """Delete every resource named ``prefix``-..., in dependency order, ignoring what is gone."""
+    net = conn.network
+    mine = [n for n in net.networks() if (n.name or "").startswith(prefix)]
+    for fip in net.ips():
+        if fip.floating_network_id in {n.id for n in mine} or (fip.description or "").startswith(prefix):
+            net.delete_ip(fip, ignore_missing=True)
+    for router in net.routers():
+        if (router.name or "").startswith(prefix):
+            for port in net.ports(device_id=router.id):
+                if port.device_owner != "network:router_gateway":
+                    for ip in port.fixed_ips or []:
+                        net.remove_interface_from_router(router, subnet=ip["subnet_id"])
+            net.delete_router(router, ignore_missing=True)
+    for port in net.ports():
+        if (port.name or "").startswith(prefix):
+            net.delete_port(port, ignore_missing=True)
+    for network in mine:
+        net.delete_network(network, ignore_missing=True)
+    for group in net.security_groups():
+        if (group.name or "").startswith(prefix):
+            net.delete_security_group(group, ignore_missing=True)
+
+
+def play(
+    tmp_path: Path, module: str, args: dict, *, check: bool = False, diff: bool = True, fails: bool = False
+) -> dict:
+    """Run one stackwright.cloud module in a localhost play; its registered result (which must
+    be a failure with ``fails``)."""
+    result = tmp_path / f"result-{uuid.uuid4().hex[:8]}.json"
+    playbook = tmp_path / f"{module}-{uuid.uuid4().hex[:8]}.yml"
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": f"stackwright.cloud.{module}",
+                    "hosts": "localhost",
+                    "connection": "local",
+                    "gather_facts": False,
+                    "vars": {"ansible_python_interpreter": str(BIN / "python")},
+                    "tasks": [
+                        {
+                            "name": "The module",
+                            f"stackwright.cloud.{module}": {"cloud": "aio", **args},
+                            "register": "out",
+                            "ignore_errors": True,
+                        },
+                        {
+                            "name": "Its result",
+                            "ansible.builtin.copy": {"content": "{{ out | to_json }}", "dest": str(result)},
+                            "check_mode": False,
+                            "diff": False,
+                        },
+                    ],
+                }
+            ]
+        )
+    )
+    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook)]
+    command += ["--check"] if check else []
+    command += ["--diff"] if diff else []
+    env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(AIO_CLOUDS), "ANSIBLE_NOCOLOR": "1"}
+    proc = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = json.loads(result.read_text())
+    assert bool(out.get("failed")) is fails, out.get("msg") or out
+    return out
+
+
+def lifecycle(
+    tmp_path: Path,
+    module: str,
+    args: dict,
+    exists: Callable[[], object],
+    *,
+    update: dict | None = None,
+    key: str | None = None,
+) -> dict:
+    """Create (check mode, then for real), re-run, update (check mode, then for real), delete
+    (check mode, then for real, then again); returns the created resource's result."""
+    key = key or module
+    check = play(tmp_path, module, args, check=True)
+    assert check["changed"] is True and exists() is None, "check mode created something"
+    assert check["diff"]["before"] == {}
+    created = play(tmp_path, module, args)
+    assert created["changed"] is True and created[key]["id"] and exists() is not None
+    assert created["diff"]["before"] == {} and created["diff"]["after"] == check["diff"]["after"]
+    again = play(tmp_path, module, args)
+    assert again["changed"] is False, again["diff"]
+    assert again["diff"]["before"] == again["diff"]["after"]
+    if update:
+        before = exists()
+        check = play(tmp_path, module, {**args, **update}, check=True)
+        assert check["changed"] is True
+        assert check["diff"]["before"] != check["diff"]["after"]
+        assert exists().to_dict(computed=False) == before.to_dict(computed=False), "check mode changed it"
+        updated = play(tmp_path, module, {**args, **update})
+        assert updated["changed"] is True and updated["diff"] == check["diff"]
+        assert play(tmp_path, module, {**args, **update})["changed"] is False
+    gone_check = play(tmp_path, module, {**args, "state": "absent"}, check=True)
+    assert gone_check["changed"] is True and exists() is not None, "check mode deleted it"
+    assert gone_check["diff"]["after"] == {}
+    gone = play(tmp_path, module, {**args, "state": "absent"})
+    assert gone["changed"] is True and exists() is None
+    assert play(tmp_path, module, {**args, "state": "absent"})["changed"] is False
+    return created
+
+
+# --- the tests --------------------------------------------------------------------------------
+def test_network(cloud, prefix, tmp_path):
+    name = f"{prefix}-net-a"
+    created = lifecycle(
+        tmp_path,
+        "network",
+        {"name": name, "description": "first", "mtu": 1400},
+        lambda: cloud.network.find_network(name, ignore_missing=True),
+        update={"description": "second", "mtu": 1300},
+    )
+    assert created["network"]["mtu"] == 1400
+    assert created["diff"]["after"] == {"name": name, "description": "first", "mtu": 1400}
+
+
+@pytest.fixture(scope="module")
+def networks(cloud, prefix, tmp_path_factory):
+    """An external network and a tenant network with a subnet each, made by the modules."""
+    tmp = tmp_path_factory.mktemp("networks")
+    ext = play(tmp, "network", {"name": f"{prefix}-ext", "external": True})["network"]
+    ext_subnet = play(
+        tmp,
+        "subnet",
+        {"name": f"{prefix}-ext-sub", "network": ext["id"], "cidr": EXT_CIDR, "enable_dhcp": False},
+    )["subnet"]
+    net = play(tmp, "network", {"name": f"{prefix}-net"})["network"]
+    subnet = play(tmp, "subnet", {"name": f"{prefix}-sub", "network": net["id"], "cidr": NET_CIDR})["subnet"]
+    return {"ext": ext, "ext_subnet": ext_subnet, "net": net, "subnet": subnet}
+
+
+def test_subnet(cloud, prefix, networks, tmp_path):
+    name = f"{prefix}-sub-b"
+    args = {
+        "name": name,
+        "network": networks["net"]["id"],
+        "cidr": "172.29.252.0/24",
+        "allocation_pools": [{"start": "172.29.252.100", "end": "172.29.252.199"}],
+        "dns_nameservers": ["172.29.236.53"],
+    }
+    lifecycle(
+        tmp_path,
+        "subnet",
+        args,
+        lambda: cloud.network.find_subnet(name, ignore_missing=True),
+        update={"dns_nameservers": ["172.29.236.53", "172.29.236.54"], "no_gateway": True},
+    )
+    play(tmp_path, "subnet", args)
+    refused = play(tmp_path, "subnet", {**args, "cidr": "172.29.253.0/24"}, fails=True)
+    assert "cannot be changed in place" in refused["msg"] and "cidr" in refused["msg"]
+    play(tmp_path, "subnet", {**args, "state": "absent"})
+
+
+def test_security_group_and_rules(cloud, prefix, tmp_path):
+    name = f"{prefix}-web"
+    play(tmp_path, "security_group", {"name": name, "description": "web"})
+    rule = {
+        "security_group": name,
+        "protocol": "tcp",
+        "port_range_min": 443,
+        "remote_ip_prefix": "172.29.0.0/16",
+    }
+
+    def find_rule():
+        group = cloud.network.find_security_group(name, ignore_missing=True)
+        matching = [
+            r
+            for r in cloud.network.security_group_rules(security_group_id=group.id)
+            if r.direction == "ingress" and r.port_range_min == 443 and r.remote_ip_prefix == "172.29.0.0/16"
+        ]
+        return matching[0] if matching else None
+
+    created = lifecycle(tmp_path, "security_group_rule", rule, find_rule)
+    assert created["security_group_rule"]["port_range_max"] == 443
+    # the same rule, spelled differently, is the same rule
+    play(tmp_path, "security_group_rule", rule)
+    assert (
+        play(tmp_path, "security_group_rule", {**rule, "protocol": "6", "port_range_max": 443})["changed"]
+        is False
+    )
+    play(tmp_path, "security_group_rule", {**rule, "state": "absent"})
+    # the default egress rules can go
+    egress6 = {"security_group": name, "direction": "egress", "ethertype": "IPv6", "state": "absent"}
+    assert play(tmp_path, "security_group_rule", egress6)["changed"] is True
+    assert play(tmp_path, "security_group_rule", egress6)["changed"] is False
+    play(tmp_path, "security_group", {"name": name, "state": "absent"})
+    lifecycle(
+        tmp_path,
+        "security_group",
+        {"name": name, "description": "web"},
+        lambda: cloud.network.find_security_group(name, ignore_missing=True),
+        update={"description": "HTTPS only"},
+    )
+
+
+def test_port(cloud, prefix, networks, tmp_path):
+    name = f"{prefix}-port"
+    created = lifecycle(
+        tmp_path,
+        "port",
+        {
+            "name": name,
+            "network": networks["net"]["id"],
+            "fixed_ips": [{"subnet": networks["subnet"]["id"], "ip_address": "172.29.251.20"}],
+        },
+        lambda: cloud.network.find_port(name, ignore_missing=True),
+        update={"allowed_address_pairs": [{"ip_address": "172.29.251.250"}], "description": "vip holder"},
+    )
+    assert created["port"]["fixed_ips"] == [
+        {"subnet_id": networks["subnet"]["id"], "ip_address": "172.29.251.20"}
+    ]
+
+
+def test_router(cloud, prefix, networks, tmp_path):
+    name = f"{prefix}-router"
+    created = lifecycle(
+        tmp_path,
+        "router",
+        {
+            "name": name,
+            "external_gateway": {"network": networks["ext"]["id"]},
+            "interfaces": [networks["subnet"]["id"]],
+        },
+        lambda: cloud.network.find_router(name, ignore_missing=True),
+        update={"interfaces": [], "description": "detached"},
+    )
+    assert created["router"]["interfaces"] == [networks["subnet"]["id"]]
+    assert created["router"]["external_gateway_info"]["network_id"] == networks["ext"]["id"]
+    gateway_ips = created["router"]["external_gateway_info"]["external_fixed_ips"]
+    assert all(ipaddress.ip_address(ip["ip_address"]) in ipaddress.ip_network(EXT_CIDR) for ip in gateway_ips)
+
+
+def test_floating_ip(cloud, prefix, networks, tmp_path):
+    router = {
+        "name": f"{prefix}-fip-router",
+        "external_gateway": {"network": networks["ext"]["id"]},
+        "interfaces": [networks["subnet"]["id"]],
+    }
+    play(tmp_path, "router", router)
+    port = play(tmp_path, "port", {"name": f"{prefix}-fip-port", "network": networks["net"]["id"]})["port"]
+    args = {"network": networks["ext"]["id"], "port": port["id"], "description": f"{prefix}-fip"}
+
+    def find_fip():
+        found = list(cloud.network.ips(port_id=port["id"]))
+        return found[0] if found else None
+
+    created = lifecycle(
+        tmp_path, "floating_ip", args, find_fip, update={"description": f"{prefix}-fip-2"}, key="floating_ip"
+    )
+    assert ipaddress.ip_address(created["address"]) in ipaddress.ip_network(EXT_CIDR)
+    assert created["floating_ip"]["port_id"] == port["id"]
+    # a specific address
+    wanted = "172.29.250.77"
+    fixed = play(tmp_path, "floating_ip", {**args, "floating_ip_address": wanted})
+    assert fixed["changed"] is True and fixed["address"] == wanted
+    assert play(tmp_path, "floating_ip", {**args, "floating_ip_address": wanted})["changed"] is False
+    assert play(tmp_path, "floating_ip", {**args, "state": "absent"})["changed"] is True
+    play(tmp_path, "router", {**router, "state": "absent"})
+    play(
+        tmp_path, "port", {"name": f"{prefix}-fip-port", "network": networks["net"]["id"], "state": "absent"}
+    )
+
+
+def test_network_info(cloud, prefix, networks, tmp_path):
+    out = play(tmp_path, "network_info", {"resource": "networks", "name": f"{prefix}-ext"}, diff=False)
+    assert out["changed"] is False and [n["id"] for n in out["items"]] == [networks["ext"]["id"]]
+    assert out["items"][0]["is_router_external"] is True
+    subnets = play(
+        tmp_path, "network_info", {"resource": "subnets", "filters": {"network_id": networks["net"]["id"]}}
+    )
+    assert [s["cidr"] for s in subnets["items"]] == [NET_CIDR]
+    agents = play(tmp_path, "network_info", {"resource": "agents"})
+    assert agents["items"], "neutron reports no agent (OVN controller / metadata agent)"
