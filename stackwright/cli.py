@@ -6,6 +6,9 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
 
 from stackwright import guest, image, inventory, lab, paths, runner
 from stackwright.validator import InventoryView, validate
@@ -110,8 +113,32 @@ def _run(playbook: Path, args) -> int:
     return 0 if result.ok else 2
 
 
+def where(inventory: Path) -> list[str]:
+    """Where the deployed cloud answers and where the admin's client configuration went."""
+    clouds = Path(inventory) / "clouds.yaml"
+    if not clouds.exists():
+        return []
+    data = yaml.safe_load(clouds.read_text()) or {}
+    name, cloud = next(iter((data.get("clouds") or {}).items()), (None, None))
+    if not cloud:
+        return []
+    host = urlparse(cloud["auth"]["auth_url"]).hostname
+    return [
+        f"dashboard: https://{host}/ (user admin, password keystone_admin_password in "
+        f"{Path(inventory) / 'group_vars/all/secrets.yml'})",
+        f"identity:  {cloud['auth']['auth_url']}",
+        f"clouds.yaml: {clouds} (cloud '{name}': "
+        f"OS_CLIENT_CONFIG_FILE={clouds} openstack --os-cloud {name} ...)",
+        f"openrc:    {Path(inventory) / 'openrc'}",
+    ]
+
+
 def cmd_deploy(args) -> int:
-    return _run(_playbook("deploy"), args)
+    status = _run(_playbook("deploy"), args)
+    if status == 0:
+        for line in where(args.inventory):
+            print(line)
+    return status
 
 
 def cmd_run(args) -> int:

@@ -32,6 +32,19 @@ REGISTRY: dict[str, str] = {
     "glance_service_password": "glance's keystone service user",
     "placement_database_password": "placement's MariaDB account",
     "placement_service_password": "placement's keystone service user",
+    "heat_database_password": "heat's MariaDB account",
+    "heat_service_password": "heat's keystone service user (also the trustee of stack owners' trusts)",
+    "heat_rabbitmq_password": "heat's RabbitMQ user",
+    "heat_domain_admin_password": "administrator of heat's stack user domain",
+    "heat_auth_encryption_key": "key of the credentials heat stores (heat uses its first 32 characters)",
+    "horizon_secret_key": "Django's SECRET_KEY of the dashboard (signs sessions and CSRF tokens)",
+    "nova_database_password": "nova's MariaDB account (nova, nova_api and nova_cell0 databases)",
+    "nova_service_password": "nova's keystone service user",
+    "nova_rabbitmq_password": "nova's RabbitMQ user",
+    "nova_metadata_secret": "shared secret signing metadata requests between neutron and nova",
+    "neutron_database_password": "neutron's MariaDB account",
+    "neutron_service_password": "neutron's keystone service user",
+    "neutron_rabbitmq_password": "neutron's RabbitMQ user",
 }
 
 FILENAME = "secrets.yml"

@@ -33,6 +33,12 @@ def address_mask(cidr):
     return f"{net.network_address}/{net.netmask}"
 
 
+def nth_address(cidr, index):
+    """The INDEX-th address of a network (negative: from its end; -1 is the broadcast address)."""
+    net = ipaddress.ip_network(str(cidr), strict=False)
+    return str(net[int(index)])
+
+
 class FilterModule:
     def filters(self):
-        return {"address_mask": address_mask}
+        return {"address_mask": address_mask, "nth_address": nth_address}

@@ -55,6 +55,45 @@ def uwsgi_config(process, bind_address, processes=2, threads=1):
     }
 
 
+def for_host(entries, group_names):
+    """The descriptor entries (processes, config files, ...) for a host in GROUP_NAMES: those
+    without a `group`, and those whose group the host is in."""
+    groups = set(group_names)
+    return [e for e in entries or [] if not isinstance(e, dict) or e.get("group") in (None, *groups)]
+
+
+def db_accounts(databases, default_user):
+    """The descriptor's databases grouped by account: [{user, password, names}], in order."""
+    accounts: dict[str, dict] = {}
+    for db in databases or []:
+        user = db.get("user") or default_user
+        account = accounts.setdefault(user, {"user": user, "password": db["password"], "names": []})
+        if account["password"] != db["password"]:
+            raise AnsibleFilterError(f"db_accounts: databases of account '{user}' give different passwords")
+        account["names"].append(db["name"])
+    return list(accounts.values())
+
+
+def pick(entry, keys):
+    """ENTRY reduced to KEYS (those it has)."""
+    return {k: entry[k] for k in keys if k in entry}
+
+
+def endpoints(services, public_base, internal_base):
+    """Catalog endpoints of descriptor services ({name, port, path?}): public on the public base
+    URL, internal and admin on the internal one."""
+    result = []
+    for service in services or []:
+        suffix = f":{int(service['port'])}{service.get('path', '')}"
+        for interface, base in (
+            ("public", public_base),
+            ("internal", internal_base),
+            ("admin", internal_base),
+        ):
+            result.append({"service": service["name"], "interface": interface, "url": base + suffix})
+    return result
+
+
 def _changed(results):
     return [r for r in (results or []) if isinstance(r, dict) and r.get("changed")]
 
@@ -69,7 +108,8 @@ def restart_set(names, venv_changed, config_results=None, uwsgi_results=None, un
     if venv_changed:
         wanted.extend(names)
     for result in _changed(config_results):
-        wanted.extend(result.get("item", {}).get("restarts") or names)
+        readers = result.get("item", {}).get("restarts")
+        wanted.extend(names if readers is None else readers)
     for result in _changed(uwsgi_results) + _changed(unit_results):
         wanted.append(result["item"]["name"])
     return [n for n in names if n in set(wanted)]
@@ -77,4 +117,11 @@ def restart_set(names, venv_changed, config_results=None, uwsgi_results=None, un
 
 class FilterModule:
     def filters(self):
-        return {"uwsgi_config": uwsgi_config, "restart_set": restart_set}
+        return {
+            "uwsgi_config": uwsgi_config,
+            "restart_set": restart_set,
+            "for_host": for_host,
+            "db_accounts": db_accounts,
+            "pick": pick,
+            "endpoints": endpoints,
+        }

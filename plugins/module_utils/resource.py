@@ -28,6 +28,14 @@ what the diff shows), each mapped to the SDK resource's attribute name. Every st
 a module may override (the hooks): ``desired``, ``find``, ``view``, ``changes``, ``to_sdk``,
 ``create``, ``update``, ``delete``, ``wait_for_create``, ``wait_for_delete``,
 ``recreate_allowed``, ``result``. docs/modules.md is the guide.
+
+Several modules in one process: :func:`embed` makes an instance of a module class (a
+:class:`ResourceModule` or any :class:`StackwrightModule`) that runs inside another module, with
+given options (checked against its argument spec as ``AnsibleModule`` would) and the outer
+module's connection, check mode and diff; its ``run()`` returns the result dict the module would
+exit with. In check mode, a resource that would be created has no id: :class:`PendingId` stands
+in for it, so that the modules of the resources under it (an endpoint of a new service) report
+that they would be created too instead of failing on a name that resolves to nothing.
 """
 
 from __future__ import annotations
@@ -37,7 +45,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import _list_no_log_values
 from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import (
+    OPENSTACK_ARGS,
     StackwrightError,
     StackwrightModule,
     to_dict,
@@ -197,10 +208,12 @@ def resolve_id(conn: Any, service: str, kind: str, name_or_id: str | None, **fil
     """The id of the one ``kind`` named (or with id) ``name_or_id``; ``None`` for ``None``.
 
     Fails clearly when there is none (:class:`NotFoundError`) or several
-    (:class:`StackwrightError`).
+    (:class:`StackwrightError`). A :class:`PendingId` is returned as is, without a lookup.
     """
     if name_or_id is None:
         return None
+    if isinstance(name_or_id, PendingId):
+        return name_or_id
     filters = {k: v for k, v in filters.items() if v is not None}
     return find_one(getattr(conn, service), kind, name_or_id, required=True, **filters).id
 
@@ -263,6 +276,75 @@ def image_id(conn: Any, image: str | None) -> str | None:
 def flavor_id(conn: Any, flavor: str | None) -> str | None:
     """Id of the flavor named (or with id) ``flavor``."""
     return resolve_id(conn, "compute", "flavor", flavor)
+
+
+# --- modules inside a module -----------------------------------------------------------------
+class PendingId(str):
+    """The stand-in id of a resource that check mode would create (it has none yet).
+
+    :func:`resolve_id` (so every resolver: ``service_id``, ``user_id``...) returns it as is, so
+    a module given it as a reference goes on as though the resource existed with nothing under
+    it: nothing is found there (an endpoint of a service that would be created would be
+    created too; a role of a user that would be created would be granted). Only the id of a
+    resource reported by a check-mode run as created (``"id": None``) should be one.
+    """
+
+    @classmethod
+    def of(cls, kind: str, name: str) -> PendingId:
+        """The stand-in for the ``kind`` named ``name``: ``(new user nova)``."""
+        return cls(f"(new {kind} {name})")
+
+
+class _EmbeddedAnsibleModule:
+    """What a module run by :func:`embed` has as ``self.module``: its own validated options; the
+    outer ``AnsibleModule``'s check mode, diff mode and warnings; a failure raises."""
+
+    def __init__(self, outer: Any, params: dict[str, Any]):
+        self._outer = outer
+        self.params = params
+        self.check_mode = outer.check_mode
+        self._diff = getattr(outer, "_diff", False)
+        self.no_log_values = outer.no_log_values
+
+    def warn(self, msg: str) -> None:
+        self._outer.warn(msg)
+
+    def fail_json(self, msg: str, **_: Any) -> None:
+        raise StackwrightError(msg)
+
+    def exit_json(self, **_: Any) -> None:  # pragma: no cover - the outer module exits
+        raise StackwrightError("a module run inside another one cannot exit")
+
+
+def embed(module_class: type, outer: StackwrightModule, params: Mapping[str, Any]) -> Any:
+    """An instance of ``module_class`` that runs inside the module ``outer``, in its process.
+
+    ``params`` are ``module_class``'s own options (``state`` included), checked and completed
+    (defaults, types, choices, ``required_if``, ``mutually_exclusive``... of its
+    ``argument_spec`` and ``module_kwargs``) as ``AnsibleModule`` would; an option set to
+    ``None`` counts as not given (as one left out of a task). The connection options are
+    ``outer``'s. The instance shares ``outer``'s connection (no second authentication),
+    check mode and diff mode; call its ``run()`` for the result dict the module would exit with
+    (``changed``, its resource, ``diff`` under ``--diff``). Invalid options and failures raise
+    :class:`StackwrightError` (SDK errors are raised as they are), for ``outer`` to report; the
+    values of its ``no_log`` options are masked in ``outer``'s output::
+
+        endpoint = embed(EndpointModule, self, {"service": "nova", "endpoint_interface":
+                         "public", "url": url, "region": "RegionOne", "state": "present"})
+        result = endpoint.run()
+    """
+    given = {k: outer.params[k] for k in OPENSTACK_ARGS if k in outer.params}
+    given.update(params)
+    given = {k: v for k, v in given.items() if v is not None}  # None: not given, as in a task
+    validation = ArgumentSpecValidator(
+        module_class.full_argument_spec(), **module_class.module_kwargs
+    ).validate(given)
+    if validation.error_messages:
+        what = "; ".join(validation.error_messages)
+        raise StackwrightError(f"{module_class.__name__}: {what}")
+    own = validation.validated_parameters
+    outer.module.no_log_values.update(_list_no_log_values(module_class.argument_spec, own))
+    return module_class(module=_EmbeddedAnsibleModule(outer.module, own), conn=outer.conn)
 
 
 # --- the state machine ------------------------------------------------------------------------

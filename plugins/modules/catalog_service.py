@@ -47,25 +47,7 @@ service:
   sample: {"id": "5d4a...", "name": "nova", "type": "compute", "is_enabled": true}
 """
 
-from typing import ClassVar
-
-from ansible_collections.stackwright.cloud.plugins.module_utils.resource import ResourceModule, ResourceSpec
-
-
-class CatalogServiceModule(ResourceModule):
-    argument_spec: ClassVar[dict] = dict(
-        name=dict(type="str", required=True),
-        type=dict(type="str", required=True),
-        description=dict(type="str"),
-        enabled=dict(type="bool"),
-    )
-    spec = ResourceSpec(
-        service="identity",
-        kind="service",
-        attributes={"name": "name", "type": "type", "description": "description", "enabled": "is_enabled"},
-        updatable=("description", "enabled"),
-        scope=("type",),
-    )
+from ansible_collections.stackwright.cloud.plugins.module_utils.identity import CatalogServiceModule
 
 
 def main():

@@ -61,62 +61,7 @@ endpoint:
            "url": "https://cloud.example.com:8774/v2.1", "is_enabled": true}
 """
 
-from typing import ClassVar
-
-from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import StackwrightError
-from ansible_collections.stackwright.cloud.plugins.module_utils.resource import (
-    ResourceModule,
-    ResourceSpec,
-    service_id,
-)
-
-
-class EndpointModule(ResourceModule):
-    argument_spec: ClassVar[dict] = dict(
-        service=dict(type="str", required=True),
-        endpoint_interface=dict(type="str", choices=["public", "internal", "admin"], required=True),
-        url=dict(type="str"),
-        region=dict(type="str"),
-        enabled=dict(type="bool"),
-    )
-    module_kwargs: ClassVar[dict] = dict(required_if=[("state", "present", ["url"])])
-    spec = ResourceSpec(
-        service="identity",
-        kind="endpoint",
-        attributes={
-            "service_id": "service_id",
-            "interface": "interface",
-            "region_id": "region_id",
-            "url": "url",
-            "enabled": "is_enabled",
-        },
-        updatable=("url", "enabled"),
-        key=None,
-    )
-
-    def desired(self):
-        p = self.params
-        return {
-            "service_id": service_id(self.conn, p["service"]),
-            "interface": p["endpoint_interface"],
-            "region_id": p["region"],
-            "url": p["url"],
-            "enabled": p["enabled"],
-        }
-
-    def label(self, desired):
-        region = desired["region_id"] or "any region"
-        return f"the {desired['interface']} endpoint of {self.params['service']} in {region}"
-
-    def find(self, desired):
-        query = {k: desired[k] for k in ("service_id", "interface", "region_id") if desired[k] is not None}
-        found = [
-            e for e in self.proxy.endpoints(**query) if all(getattr(e, k) == v for k, v in query.items())
-        ]
-        if len(found) > 1:
-            regions = ", ".join(sorted(str(e.region_id) for e in found))
-            raise StackwrightError(f"{self.label(desired)}: several match (regions {regions}); set region")
-        return found[0] if found else None
+from ansible_collections.stackwright.cloud.plugins.module_utils.identity import EndpointModule
 
 
 def main():

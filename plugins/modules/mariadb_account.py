@@ -30,8 +30,11 @@ options:
     choices: [password, unix_socket]
     default: password
   database:
-    description: Database to create and grant I(privileges) on; omit for an account without one.
-    type: str
+    description:
+      - Databases to create and grant I(privileges) on (one name or a list: nova uses three);
+        omit for an account without one. Grants on other databases are revoked.
+    type: list
+    elements: str
   privileges:
     description: Privileges on I(database) (or on C(*.*) without a database).
     type: list
@@ -98,8 +101,8 @@ def quote(value: str) -> str:
 
 
 def wanted_grants(params) -> set[str]:
-    target = f"`{params['database']}`.*" if params["database"] else "*.*"
-    return {f"{p.upper()} ON {target}" for p in params["privileges"]}
+    targets = [f"`{d}`.*" for d in params["database"] or []] or ["*.*"]
+    return {f"{p.upper()} ON {target}" for p in params["privileges"] for target in targets}
 
 
 def current_grants(sql: SQL, account: str) -> set[str]:
@@ -118,11 +121,12 @@ def _where(p) -> str:
 def plan_present(sql: SQL, p, account: str, exists: bool) -> tuple[list[str], list[str]]:
     changes: list[str] = []
     statements: list[str] = []
-    if p["database"] and not sql.run(f"SHOW DATABASES LIKE {quote(p['database'])};"):
-        changes.append(f"create database {p['database']}")
-        statements.append(
-            f"CREATE DATABASE `{p['database']}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;"
-        )
+    for database in p["database"] or []:
+        if not sql.run(f"SHOW DATABASES LIKE {quote(database)};"):
+            changes.append(f"create database {database}")
+            statements.append(
+                f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;"
+            )
     if p["auth"] == "unix_socket":
         ident, same_auth = "IDENTIFIED VIA unix_socket", "JSON_VALUE(Priv, '$.plugin') = 'unix_socket'"
     else:
@@ -150,7 +154,7 @@ def main():
             "host": {"type": "str", "default": "%"},
             "password": {"type": "str", "no_log": True},
             "auth": {"type": "str", "choices": ["password", "unix_socket"], "default": "password"},
-            "database": {"type": "str"},
+            "database": {"type": "list", "elements": "str"},
             "privileges": {"type": "list", "elements": "str", "default": ["ALL PRIVILEGES"]},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
@@ -159,7 +163,7 @@ def main():
     p = module.params
     if p["state"] == "present" and p["auth"] == "password" and not p["password"]:
         module.fail_json(msg="password is required for a password account")
-    bad = [v for v in (p["name"], p["database"]) if v and not IDENT.match(v)]
+    bad = [v for v in (p["name"], *(p["database"] or [])) if v and not IDENT.match(v)]
     if bad or not HOSTPAT.match(p["host"]) or any(not PRIV.match(x.upper()) for x in p["privileges"]):
         module.fail_json(msg="name, database, host or privileges contain characters that are not allowed")
     sql = SQL(module)

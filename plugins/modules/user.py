@@ -77,64 +77,7 @@ user:
   sample: {"id": "1b2c...", "name": "nova", "domain_id": "default", "is_enabled": true}
 """
 
-from typing import ClassVar
-
-from ansible_collections.stackwright.cloud.plugins.module_utils.resource import (
-    ResourceModule,
-    ResourceSpec,
-    domain_id,
-    project_id,
-)
-
-
-class UserModule(ResourceModule):
-    argument_spec: ClassVar[dict] = dict(
-        name=dict(type="str", required=True),
-        domain=dict(type="str"),
-        password=dict(type="str", no_log=True),
-        update_password=dict(type="str", choices=["always", "on_create"], default="on_create"),
-        email=dict(type="str"),
-        default_project=dict(type="str"),
-        description=dict(type="str"),
-        enabled=dict(type="bool"),
-    )
-    spec = ResourceSpec(
-        service="identity",
-        kind="user",
-        attributes={
-            "name": "name",
-            "domain_id": "domain_id",
-            "password": "password",
-            "email": "email",
-            "default_project_id": "default_project_id",
-            "description": "description",
-            "enabled": "is_enabled",
-        },
-        updatable=("password", "email", "default_project_id", "description", "enabled"),
-        scope=("domain_id",),
-        write_only=("password",),
-    )
-
-    def desired(self):
-        p = self.params
-        domain = domain_id(self.conn, p["domain"])
-        default_project = None if self.absent else project_id(self.conn, p["default_project"], domain)
-        return {
-            "name": p["name"],
-            "domain_id": domain,
-            "password": p["password"],
-            "email": p["email"],
-            "default_project_id": default_project,
-            "description": p["description"],
-            "enabled": p["enabled"],
-        }
-
-    def changes(self, resource, current, desired):
-        changes = super().changes(resource, current, desired)
-        policy = self.params["update_password"]
-        if policy == "always" and desired["password"]:
-            changes["password"] = desired["password"]
-        return changes
+from ansible_collections.stackwright.cloud.plugins.module_utils.identity import UserModule
 
 
 def main():

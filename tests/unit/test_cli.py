@@ -49,3 +49,16 @@ def test_extra_vars_need_key_value():
     assert cli._extravars(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}
     with pytest.raises(SystemExit, match="key=value"):
         cli._extravars(["oops"])
+
+
+def test_deploy_summary_names_the_dashboard_and_client_files(tmp_path):
+    from stackwright import cli  # noqa: PLC0415
+
+    assert cli.where(tmp_path) == []
+    (tmp_path / "clouds.yaml").write_text(
+        "clouds:\n  aio:\n    auth:\n      auth_url: https://172.29.239.10:5000/v3\n"
+    )
+    lines = cli.where(tmp_path)
+    assert lines[0].startswith("dashboard: https://172.29.239.10/")
+    assert any(str(tmp_path / "openrc") in line for line in lines)
+    assert any("OS_CLIENT_CONFIG_FILE=" in line and "--os-cloud aio" in line for line in lines)

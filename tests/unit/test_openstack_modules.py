@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from ansible_collections.stackwright.cloud.plugins.module_utils import identity as identity_classes
 from ansible_collections.stackwright.cloud.plugins.module_utils.resource import HIDDEN
 from ansible_collections.stackwright.cloud.plugins.modules import (
     application_credential,
@@ -150,7 +151,7 @@ def module_class(module):
     return next(
         getattr(module, name)
         for name in dir(module)
-        if name.endswith("Module") and getattr(module, name).__module__ == module.__name__
+        if name.endswith("Module") and name not in ("AnsibleModule", "StackwrightModule", "ResourceModule")
     )
 
 
@@ -432,7 +433,7 @@ def test_expiry_normalization():
     ],
 )
 def test_assignment_path(assignment, path):
-    assert role_assignment.assignment_path(assignment) == path
+    assert identity_classes.assignment_path(assignment) == path
 
 
 @pytest.fixture

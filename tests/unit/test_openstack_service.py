@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.stackwright.cloud.plugins.filter.config import database_url, ini, transport_url
-from ansible_collections.stackwright.cloud.plugins.filter.openstack_service import restart_set, uwsgi_config
+from ansible_collections.stackwright.cloud.plugins.filter.openstack_service import (
+    for_host,
+    restart_set,
+    uwsgi_config,
+)
 
 from stackwright import release
 
@@ -88,6 +92,8 @@ def test_changed_config_restarts_its_readers_only():
     assert restart_set(NAMES, False, configs) == ["nova-api"]
     # Without `restarts`, every process of the service reads the file.
     assert restart_set(NAMES, False, [result(True, dest="/etc/nova/nova.conf")]) == NAMES
+    # A file no process reads at start (rootwrap filters) restarts nothing.
+    assert restart_set(NAMES, False, [result(True, dest="/etc/nova/rootwrap.conf", restarts=[])]) == []
 
 
 def test_changed_unit_or_uwsgi_restarts_that_process():
@@ -139,3 +145,45 @@ def test_transport_url_lists_every_node():
     )
     with pytest.raises(AnsibleFilterError, match="no RabbitMQ hosts"):
         transport_url([], "nova", "pw", "nova")
+
+
+def test_for_host_keeps_ungrouped_and_own_group_entries():
+    entries = [
+        {"name": "nova-api"},
+        {"name": "nova-compute", "group": "compute"},
+        {"name": "x", "group": "network"},
+    ]
+    assert [e["name"] for e in for_host(entries, ["control", "compute"])] == ["nova-api", "nova-compute"]
+    assert [e["name"] for e in for_host(entries, ["control"])] == ["nova-api"]
+    assert for_host(None, ["control"]) == []
+
+
+def test_db_accounts_group_databases_by_user():
+    from ansible_collections.stackwright.cloud.plugins.filter.openstack_service import db_accounts  # noqa: PLC0415
+
+    nova = [{"name": n, "user": "nova", "password": "p"} for n in ("nova_api", "nova", "nova_cell0")]
+    assert db_accounts(nova, "nova") == [
+        {"user": "nova", "password": "p", "names": ["nova_api", "nova", "nova_cell0"]}
+    ]
+    assert db_accounts([{"name": "glance", "password": "g"}], "glance") == [
+        {"user": "glance", "password": "g", "names": ["glance"]}
+    ]
+    with pytest.raises(AnsibleFilterError, match="different passwords"):
+        db_accounts(
+            [{"name": "a", "user": "u", "password": "1"}, {"name": "b", "user": "u", "password": "2"}], "u"
+        )
+
+
+def test_catalog_endpoints_of_a_descriptor():
+    from ansible_collections.stackwright.cloud.plugins.filter.openstack_service import endpoints, pick  # noqa: PLC0415
+
+    services = [
+        {"name": "nova", "type": "compute", "port": 8774, "path": "/v2.1"},
+        {"name": "glance", "port": 9292},
+    ]
+    found = endpoints(services, "https://203.0.113.10", "https://10.0.0.10")
+    assert {"service": "nova", "interface": "public", "url": "https://203.0.113.10:8774/v2.1"} in found
+    assert {"service": "nova", "interface": "admin", "url": "https://10.0.0.10:8774/v2.1"} in found
+    assert {"service": "glance", "interface": "internal", "url": "https://10.0.0.10:9292"} in found
+    assert len(found) == 6
+    assert pick(services[0], ["name", "type", "description"]) == {"name": "nova", "type": "compute"}

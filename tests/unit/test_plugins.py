@@ -29,3 +29,10 @@ def test_lab_lookup_paths(monkeypatch, tmp_path):
         lookup.run(["private_key"], variables={})
     with pytest.raises(AnsibleLookupError, match="unknown lab file"):
         lookup.run(["password"], variables={"stackwright_lab_name": "aio"})
+
+
+def test_nth_address():
+    from ansible_collections.stackwright.cloud.plugins.filter.network import nth_address  # noqa: PLC0415
+
+    assert nth_address("172.29.239.0/24", 100) == "172.29.239.100"
+    assert nth_address("172.29.239.0/24", -2) == "172.29.239.254"

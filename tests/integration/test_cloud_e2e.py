@@ -1,0 +1,211 @@
+"""End to end on the deployed AIO, through its public API: a tenant network, a server booted from
+the test guest that reads its metadata, answers ping and SSH on its floating IP, and a Heat stack.
+"""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from .conftest import cloud_connection, figure
+
+pytestmark = pytest.mark.lab
+GUEST = "stackwright-guest"
+
+
+def _needs(conn, *types):
+    missing = [t for t in types if not any(e["type"] == t for e in conn.service_catalog)]
+    if missing:
+        pytest.skip(f"the AIO has no {', '.join(missing)} service in its catalog")
+
+
+@pytest.fixture(scope="module")
+def conn(aio_cloud):
+    return cloud_connection()
+
+
+@pytest.fixture(scope="module")
+def keypair(tmp_path_factory):
+    key = ed25519.Ed25519PrivateKey.generate()
+    path = tmp_path_factory.mktemp("e2e") / "id_ed25519"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+        )
+    )
+    path.chmod(0o600)
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    return path, public.decode()
+
+
+@pytest.fixture(scope="module")
+def tenant_net(conn):
+    """Network, subnet, router with the public network as gateway, security group for ICMP and SSH."""
+    _needs(conn, "compute", "network")
+    tag = secrets.token_hex(3)
+    created = []
+    try:
+        net = conn.network.create_network(name=f"sw-e2e-{tag}")
+        created.append(("network", net))
+        subnet = conn.network.create_subnet(
+            name=f"sw-e2e-{tag}", network_id=net.id, ip_version=4, cidr="10.77.0.0/24", dns_nameservers=[]
+        )
+        created.append(("subnet", subnet))
+        public = conn.network.find_network("public", ignore_missing=False)
+        router = conn.network.create_router(
+            name=f"sw-e2e-{tag}", external_gateway_info={"network_id": public.id}
+        )
+        created.append(("router", router))
+        conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+        sg = conn.network.create_security_group(name=f"sw-e2e-{tag}")
+        created.append(("security_group", sg))
+        for rule in ({"protocol": "icmp"}, {"protocol": "tcp", "port_range_min": 22, "port_range_max": 22}):
+            conn.network.create_security_group_rule(
+                security_group_id=sg.id,
+                direction="ingress",
+                ethertype="IPv4",
+                remote_ip_prefix="0.0.0.0/0",
+                **rule,
+            )
+        yield {"network": net, "subnet": subnet, "router": router, "sg": sg, "public": public, "tag": tag}
+    finally:
+        for kind, res in reversed(created):
+            if kind == "router":
+                conn.network.remove_interface_from_router(res, subnet_id=created[1][1].id)
+            getattr(conn.network, f"delete_{kind}")(res, ignore_missing=True)
+
+
+def _console(conn, server) -> str:
+    return conn.compute.get_server_console_output(server)["output"] or ""
+
+
+def _wait(predicate, timeout, step=2.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+def _ssh(key: Path, address: str, command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["ssh", "-i", str(key), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+         "-o", "ConnectTimeout=5", "-o", "BatchMode=yes", f"root@{address}", command],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+
+
+def test_server_boots_reads_metadata_and_answers(conn, tenant_net, keypair):
+    key_path, public_key = keypair
+    tag = tenant_net["tag"]
+    image = conn.image.find_image(GUEST, ignore_missing=False)
+    flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
+    kp = conn.compute.create_keypair(name=f"sw-e2e-{tag}", public_key=public_key)
+    user_data = "#!/bin/sh\necho e2e-user-data > /root/e2e-proof\n"
+    start = time.monotonic()
+    server = conn.compute.create_server(
+        name=f"sw-e2e-{tag}",
+        image_id=image.id,
+        flavor_id=flavor.id,
+        networks=[{"uuid": tenant_net["network"].id}],
+        key_name=kp.name,
+        security_groups=[{"name": tenant_net["sg"].name}],
+        user_data=__import__("base64").b64encode(user_data.encode()).decode(),
+    )
+    fip = None
+    try:
+        server = conn.compute.wait_for_server(server, status="ACTIVE", wait=300)
+        figure("server create to ACTIVE", time.monotonic() - start)
+        console = _wait(lambda: "STACKWRIGHT-GUEST ready" in (out := _console(conn, server)) and out, 180)
+        figure("server create to guest ready", time.monotonic() - start)
+        assert console, _console(conn, server)[-2000:]
+        assert "metadata=ok key=ok userdata=ran" in console, console[-2000:]
+
+        port = next(conn.network.ports(device_id=server.id))
+        fip = conn.network.create_ip(floating_network_id=tenant_net["public"].id, port_id=port.id)
+        address = fip.floating_ip_address
+        assert address.startswith("172.29.239.")
+        ping = _wait(
+            lambda: (
+                subprocess.run(
+                    ["ping", "-c", "1", "-W", "2", address], capture_output=True, check=False
+                ).returncode
+                == 0
+            ),
+            90,
+        )
+        assert ping, f"no ping reply from {address}"
+        result = _wait(
+            lambda: (r := _ssh(key_path, address, "cat /root/e2e-proof; uname -r")).returncode == 0 and r, 60
+        )
+        assert result, _ssh(key_path, address, "true").stderr
+        assert "e2e-user-data" in result.stdout
+    finally:
+        if fip is not None:
+            conn.network.delete_ip(fip, ignore_missing=True)
+        conn.compute.delete_server(server, ignore_missing=True)
+        conn.compute.wait_for_delete(server, wait=120)
+        conn.compute.delete_keypair(kp, ignore_missing=True)
+
+
+HOT = """
+heat_template_version: 2021-04-16
+parameters:
+  image: {type: string}
+  flavor: {type: string}
+  network: {type: string}
+  public: {type: string}
+resources:
+  port:
+    type: OS::Neutron::Port
+    properties: {network: {get_param: network}}
+  server:
+    type: OS::Nova::Server
+    properties:
+      image: {get_param: image}
+      flavor: {get_param: flavor}
+      networks: [{port: {get_resource: port}}]
+  fip:
+    type: OS::Neutron::FloatingIP
+    properties:
+      floating_network: {get_param: public}
+      port_id: {get_resource: port}
+outputs:
+  address: {value: {get_attr: [fip, floating_ip_address]}}
+  server: {value: {get_resource: server}}
+"""
+
+
+def test_heat_stack_with_server_port_and_floating_ip(conn, tenant_net):
+    _needs(conn, "orchestration")
+    start = time.monotonic()
+    stack = conn.orchestration.create_stack(
+        name=f"sw-e2e-{tenant_net['tag']}",
+        template=__import__("yaml").safe_load(HOT),
+        parameters={
+            "image": GUEST,
+            "flavor": "m1.tiny",
+            "network": tenant_net["network"].id,
+            "public": tenant_net["public"].id,
+        },
+    )
+    try:
+        stack = conn.orchestration.wait_for_status(
+            stack, "CREATE_COMPLETE", failures=["CREATE_FAILED"], wait=600
+        )
+        figure("heat stack CREATE_COMPLETE", time.monotonic() - start)
+        outputs = {o["output_key"]: o["output_value"] for o in conn.orchestration.get_stack(stack).outputs}
+        assert outputs["address"].startswith("172.29.239.")
+        assert conn.compute.get_server(outputs["server"]).status == "ACTIVE"
+    finally:
+        conn.orchestration.delete_stack(stack, ignore_missing=True)
+        conn.orchestration.wait_for_delete(stack, wait=300)
+    assert conn.orchestration.find_stack(stack.id, ignore_missing=True) is None
