@@ -31,7 +31,7 @@ options:
     default: password
   database:
     description:
-      - Databases to create and grant I(privileges) on (one name or a list: nova uses three);
+      - Databases to create and grant I(privileges) on (one name, or a list, e.g. nova uses three);
         omit for an account without one. Grants on other databases are revoked.
     type: list
     elements: str

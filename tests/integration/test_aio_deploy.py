@@ -19,6 +19,10 @@ pytestmark = pytest.mark.lab
 SERVICES = [
     "chrony", "ssh", "haproxy", "keepalived", "memcached", "mariadb", "rabbitmq-server",
     "stackwright-wheels", "keystone-api", "glance-api", "placement-api",
+    "ovn-central", "openvswitch-switch", "ovn-host", "libvirtd",
+    "neutron-api", "neutron-periodic-workers", "neutron-ovn-maintenance-worker", "neutron-ovn-metadata-agent",
+    "nova-api", "nova-metadata", "nova-conductor", "nova-scheduler", "nova-novncproxy", "nova-compute",
+    "heat-api", "heat-api-cfn", "heat-engine", "horizon",
 ]  # fmt: skip
 
 
@@ -138,7 +142,9 @@ def test_cloud_answers_through_the_public_vip(aio_cloud):
     assert token
     assert conn.config.config["auth"]["auth_url"].startswith("https://172.29.239.10:5000")
     catalog = {entry["type"]: entry for entry in conn.service_catalog}
-    assert {"identity", "image", "placement"} <= set(catalog)
+    assert {"identity", "image", "placement", "compute", "network", "orchestration", "cloudformation"} <= set(
+        catalog
+    )
     for entry in catalog.values():
         interfaces = {e["interface"]: e["url"] for e in entry["endpoints"]}
         assert set(interfaces) == {"public", "internal", "admin"}, entry["type"]
@@ -148,3 +154,12 @@ def test_cloud_answers_through_the_public_vip(aio_cloud):
     assert isinstance(list(conn.image.images()), list)
     assert conn.placement.get("/").json()["versions"]
     assert {p.name for p in conn.identity.projects()} >= {"admin", "service"}
+    # nova-compute found the hypervisor, neutron's OVN chassis and metadata agent are up.
+    assert [h.status for h in conn.compute.hypervisors()] == ["enabled"]
+    agents = {a.agent_type: a.is_alive for a in conn.network.agents()}
+    assert agents.get("OVN Controller Gateway agent") or agents.get("OVN Controller agent"), agents
+    assert agents.get("OVN Metadata agent"), agents
+    # The cloud's defaults: flavors, the test guest image, the public network.
+    assert {"m1.tiny", "m1.small"} <= {f.name for f in conn.compute.flavors()}
+    assert conn.image.find_image("stackwright-guest").status == "active"
+    assert conn.network.find_network("public").is_router_external
