@@ -24,7 +24,7 @@ import threading
 import time
 import urllib.parse
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +42,7 @@ IMAGE = guest.NAME
 FLAVORS = ("m1.tiny", "m1.small")
 PUBLIC_NETWORK = "public"
 # Horizon listens on this port of the VIPs (roles/horizon/vars/main.yml); it has no catalog entry.
-DASHBOARD_PORT = 8080
+DASHBOARD_PORT = 443
 # Tempest's image tests may hand glance a URL to import from: one on loopback that nothing serves,
 # so no test ever downloads from the internet (the tests that need it fail fast or are skipped).
 NOWHERE = "http://127.0.0.1:9/no-image"
@@ -668,13 +668,18 @@ _OK = ("success", "xfail")
 _FAILED = ("fail", "uxsuccess", "incomplete")
 
 
-def summarize(results: list[TestResult], listed: Sequence[str] | None = None) -> Summary:
+def summarize(
+    results: list[TestResult], listed: Sequence[str] | None = None, excluded: Mapping[str, str] | None = None
+) -> Summary:
     """Counts over the selected tests when their listing is given: a test whose class skipped
     itself (in setUpClass) counts as skipped, one whose class failed to set up as failed, one with
-    no result at all as failed. Without a listing, over the stream's entries as stestr counts them."""
+    no result at all as failed, unless it was excluded from the run (test id -> why): a skip with
+    that reason. Without a listing, over the stream's entries as stestr counts them."""
     counts = {"passed": 0, "skipped": 0, "failed": 0}
     covered: dict[str, int] = {}  # class fixture -> the selected tests it stands for
     failures: list[Failure] = []
+    left_out: list[Skip] = []
+    excluded = excluded or {}
 
     def tally(status: str) -> None:
         counts["passed" if status in _OK else "skipped" if status == "skip" else "failed"] += 1
@@ -687,6 +692,10 @@ def summarize(results: list[TestResult], listed: Sequence[str] | None = None) ->
         setups = {test_class(r.test_id): r for r in results if r.test_id.startswith("setUpClass (")}
         for test_id in listed:
             own = by_id.get(test_id) or setups.get(test_class(test_id))
+            if own is None and test_id in excluded:
+                counts["skipped"] += 1
+                left_out.append(Skip(test_id, f"excluded from the run: {excluded[test_id]}"))
+                continue
             if own is None:
                 counts["failed"] += 1
                 failures.append(Failure(test_id, "not run", "the run reported nothing for this test"))
@@ -702,7 +711,7 @@ def summarize(results: list[TestResult], listed: Sequence[str] | None = None) ->
         Skip(r.test_id, r.reason or "(no reason given)", covered.get(r.test_id, 1))
         for r in results
         if r.status == "skip"
-    ]
+    ] + left_out
     failures += [Failure(r.test_id, r.status, _failure_text(r)) for r in results if r.status in _FAILED]
     durations = [r.seconds for r in results if r.seconds is not None]
     return Summary(
@@ -719,8 +728,10 @@ def _failure_text(result: TestResult) -> str:
     return "\n".join(t for t in texts if t) or "(no traceback)"
 
 
-def parse(data: bytes, listed: Sequence[str] | None = None) -> Summary:
-    return summarize(test_results(subunit_events(data)), listed)
+def parse(
+    data: bytes, listed: Sequence[str] | None = None, excluded: Mapping[str, str] | None = None
+) -> Summary:
+    return summarize(test_results(subunit_events(data)), listed, excluded)
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -772,9 +783,11 @@ def run(
     timeout: float = 3600,
     log: Log = print,
     facts: CloudFacts | None = None,
+    exclude: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Tempest against the cloud: `tempest run --smoke` by default, one worker (the deploy host has
-    two cores, and the AIO runs on them too). Raises TempestError when it cannot run at all."""
+    two cores, and the AIO runs on them too). `exclude` (test id regex -> why) keeps tests out of
+    the run; they are reported as skips with that reason. Raises TempestError when it cannot run."""
     facts = facts or discover(clouds_yaml, cloud)
     problems = missing(facts)
     if problems:
@@ -784,7 +797,13 @@ def run(
     with (tempest_dir() / ".run.lock").open("w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # one run at a time in the workspace
         result = _run_locked(
-            venv, facts, selection=selection, concurrency=concurrency, timeout=timeout, log=log
+            venv,
+            facts,
+            selection=selection,
+            exclude=exclude or {},
+            concurrency=concurrency,
+            timeout=timeout,
+            log=log,
         )
     result.venv_built = built
     return result
@@ -795,6 +814,7 @@ def _run_locked(
     facts: CloudFacts,
     *,
     selection: Sequence[str],
+    exclude: Mapping[str, str],
     concurrency: int,
     timeout: float,
     log: Log,
@@ -802,6 +822,9 @@ def _run_locked(
     workspace = ensure_workspace(venv)
     config = write_config(facts, workspace)
     listed = list_tests(venv, workspace, selection)
+    excluded = {t: why for t in listed for rx, why in exclude.items() if re.search(rx, t)}
+    if exclude:
+        selection = [*selection, "--exclude-regex", "|".join(f"(?:{rx})" for rx in exclude)]
     logs = workspace / "logs"
     console, stream = logs / "run.log", logs / "run.subunit"
     before = _next_run(workspace)
@@ -849,7 +872,7 @@ def _run_locked(
         check=False,
     ).stdout
     stream.write_bytes(data)
-    summary = parse(data, listed)
+    summary = parse(data, listed, excluded)
     return RunResult(summary, seconds, listed, config, console, stream, False, facts)
 
 

@@ -444,3 +444,11 @@ def test_report_lists_every_skip_and_failure(tmp_path):
         "Nova is not available" in text
     )
     assert sum(line.startswith("  FAIL ") for line in text.splitlines()) == 3
+
+
+def test_excluded_tests_are_skips_with_their_reason():
+    roles = LISTED[3]
+    summary = tempest.parse(SAMPLE, LISTED, {roles: "known defect: metadata"})
+    assert (summary.passed, summary.skipped, summary.failed) == (2, 4, 5)
+    assert tempest.Skip(roles, "excluded from the run: known defect: metadata") in summary.skips
+    assert all(f.test_id != roles for f in summary.failures)
