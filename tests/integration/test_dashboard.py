@@ -88,7 +88,7 @@ def dashboard(aio_cloud) -> str:
     vip = public_vip()
     if ipaddress.ip_address(vip) not in LAB:
         pytest.skip(f"the public VIP {vip} is not a lab address")
-    return f"https://{vip}:{PORT}/"
+    return f"https://{vip}/" if PORT == 443 else f"https://{vip}:{PORT}/"
 
 
 class Forms(HTMLParser):
