@@ -26,7 +26,7 @@ import yaml
 
 from .conftest import AIO_CLOUDS, BIN, REPO, cloud_connection
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.extended]
 
 #: Where the tests may send traffic: loopback and the lab's 172.29.0.0/16.
 LAB = [ipaddress.ip_network(n) for n in ("127.0.0.0/8", "::1/128", "172.29.0.0/16")]

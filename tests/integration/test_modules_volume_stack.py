@@ -25,7 +25,7 @@ from stackwright import paths
 
 from .conftest import AIO_CLOUDS, REPO, cloud_connection, figure
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.extended]
 
 CLOUD = "aio"
 LAB = ipaddress.ip_network("172.29.0.0/16")
