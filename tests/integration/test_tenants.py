@@ -96,6 +96,18 @@ def cleanup(conn, prefix: str) -> None:
 
 
 # --- the description -----------------------------------------------------------------------------
+def _public_key() -> str:
+    """A real (throwaway) OpenSSH public key: nova refuses one it cannot fingerprint."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: PLC0415
+
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    return (
+        key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+        + " sw-test"
+    )
+
+
 def description(prefix: str, services: set[str], tmp: Path) -> tuple[dict, list[str]]:
     """The test description for what the cloud serves, and what it covers (for the report)."""
     p = prefix
@@ -151,7 +163,7 @@ def description(prefix: str, services: set[str], tmp: Path) -> tuple[dict, list[
         covers += ["networks", "subnets", "security groups"]
     if "compute" in services and have("flavor", "keypair"):
         desc["flavors"] = [{"name": f"{p}-flavor", "vcpus": 1, "ram": 128, "disk": 1}]
-        one["keypairs"] = [{"name": f"{p}-key", "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB test"}]
+        one["keypairs"] = [{"name": f"{p}-key", "public_key": _public_key()}]
         covers += ["flavors", "keypairs"]
     if "images" in covers and "networks" in covers and "flavors" in covers and have("server"):
         one["servers"] = [
