@@ -168,7 +168,7 @@ def test_floating_ip_answers_ping(server):
 )
 def test_guest_reads_metadata_and_answers_ssh(conn, server, keypair):
     console = _wait(
-        lambda: "STACKWRIGHT-GUEST ready" in (out := _console(conn, server["server"])) and out, 240
+        lambda: "STACKWRIGHT-GUEST ready" in (out := _console(conn, server["server"])) and out, 120
     )
     assert console, _console(conn, server["server"])[-2000:]
     figure("server create to guest ready", time.monotonic() - server["start"])

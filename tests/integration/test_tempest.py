@@ -17,7 +17,7 @@ from stackwright import tempest
 
 from .conftest import figure, record
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.extended]
 
 LAB = ipaddress.ip_network("172.29.0.0/16")
 
@@ -55,7 +55,7 @@ def test_tempest_smoke(aio_cloud):
     if absent:
         pytest.skip(f"{' and '.join(absent)} not in the AIO's catalog yet: the smoke suite needs servers")
 
-    result = tempest.run(aio_cloud, "aio", facts=facts, timeout=2400, exclude=KNOWN_DEFECTS)
+    result = tempest.run(aio_cloud, "aio", facts=facts, timeout=1800, exclude=KNOWN_DEFECTS)
     summary = result.summary
     print(tempest.report(result))
     record("tempest smoke", f"{summary.line()} (of {len(result.listed)} selected)")
