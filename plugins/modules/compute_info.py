@@ -74,49 +74,20 @@ items:
 
 from typing import ClassVar
 
-from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import (
-    StackwrightModule,
-    sdk_exceptions,
-    to_dict,
-)
+from ansible_collections.stackwright.cloud.plugins.module_utils.info import InfoModule, Listing
 
-#: resource -> (the proxy's listing method, its getter by id)
-RESOURCES = {
-    "flavors": ("flavors", "get_flavor"),
-    "keypairs": ("keypairs", "get_keypair"),
-    "servers": ("servers", "get_server"),
-    "server_groups": ("server_groups", "get_server_group"),
-    "hypervisors": ("hypervisors", "get_hypervisor"),
+#: nova's server name filter is a regular expression: the exact match is kept afterwards.
+LISTINGS = {
+    "flavors": Listing("compute", "flavors", "get_flavor"),
+    "keypairs": Listing("compute", "keypairs", "get_keypair"),
+    "servers": Listing("compute", "servers", "get_server", name_filter=True),
+    "server_groups": Listing("compute", "server_groups", "get_server_group"),
+    "hypervisors": Listing("compute", "hypervisors", "get_hypervisor", defaults={"details": True}),
 }
-#: Listings that filter by name on the server side (nova's server name filter is a regular
-#: expression: the exact match is kept below).
-NAME_FILTERED = ("servers",)
 
 
-class ComputeInfoModule(StackwrightModule):
-    argument_spec: ClassVar[dict] = dict(
-        resource=dict(type="str", required=True, choices=list(RESOURCES)),
-        name=dict(type="str"),
-        filters=dict(type="dict", default={}),
-    )
-
-    def run(self):
-        kind, name = self.params["resource"], self.params["name"]
-        listing, getter = RESOURCES[kind]
-        filters = dict(self.params["filters"])
-        if kind == "hypervisors":
-            filters.setdefault("details", True)
-        if name and kind in NAME_FILTERED:
-            filters.setdefault("name", name)
-        items = list(getattr(self.conn.compute, listing)(**filters))
-        if name:
-            items = [i for i in items if name in (i.id, i.name)]
-            if not items and not self.params["filters"]:
-                try:
-                    items = [getattr(self.conn.compute, getter)(name)]
-                except (sdk_exceptions.NotFoundException, sdk_exceptions.BadRequestException):
-                    items = []
-        return {"changed": False, "items": [to_dict(item) for item in items]}
+class ComputeInfoModule(InfoModule):
+    LISTINGS: ClassVar[dict] = LISTINGS
 
 
 def main():

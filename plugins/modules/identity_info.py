@@ -15,6 +15,11 @@ options:
     type: str
     required: true
     choices: [domains, projects, users, groups, roles, role_assignments, services, endpoints, regions]
+  name:
+    description:
+      - Only the resources with this exact name or id (names are unique only within a domain, so
+        add C(domain_id) to I(filters)). Nothing matching gives an empty list.
+    type: str
   filters:
     description:
       - Query parameters of the list, by the SDK's names; for instance C(name), C(domain_id),
@@ -64,9 +69,9 @@ items:
 
 from typing import ClassVar
 
-from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import StackwrightModule, to_dict
+from ansible_collections.stackwright.cloud.plugins.module_utils.info import InfoModule, Listing
 
-RESOURCES = [
+KINDS = (
     "domains",
     "projects",
     "users",
@@ -76,18 +81,15 @@ RESOURCES = [
     "services",
     "endpoints",
     "regions",
-]
+)
+LISTINGS = {
+    kind: Listing("identity", kind, getter=f"get_{kind[:-1]}" if kind != "role_assignments" else None)
+    for kind in KINDS
+}
 
 
-class IdentityInfoModule(StackwrightModule):
-    argument_spec: ClassVar[dict] = dict(
-        resource=dict(type="str", required=True, choices=RESOURCES),
-        filters=dict(type="dict", default={}),
-    )
-
-    def run(self):
-        listing = getattr(self.conn.identity, self.params["resource"])
-        return {"changed": False, "items": [to_dict(item) for item in listing(**self.params["filters"])]}
+class IdentityInfoModule(InfoModule):
+    LISTINGS: ClassVar[dict] = LISTINGS
 
 
 def main():

@@ -60,32 +60,12 @@ items:
 
 from typing import ClassVar
 
-from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import (
-    StackwrightModule,
-    sdk_exceptions,
-    to_dict,
-)
+from ansible_collections.stackwright.cloud.plugins.module_utils.info import InfoModule, Listing
 
 
-class ImageInfoModule(StackwrightModule):
-    argument_spec: ClassVar[dict] = dict(
-        name=dict(type="str"),
-        filters=dict(type="dict", default={}),
-    )
-
-    def run(self):
-        name, filters = self.params["name"], dict(self.params["filters"])
-        if name:
-            filters.setdefault("name", name)  # glance's name filter is an exact match
-        items = list(self.conn.image.images(**filters))
-        if name:
-            items = [i for i in items if name in (i.id, i.name)]
-            if not items and not self.params["filters"]:
-                try:
-                    items = [self.conn.image.get_image(name)]
-                except (sdk_exceptions.NotFoundException, sdk_exceptions.BadRequestException):
-                    items = []
-        return {"changed": False, "items": [to_dict(item) for item in items]}
+class ImageInfoModule(InfoModule):
+    # glance's name filter is an exact match
+    LISTINGS: ClassVar[dict] = {"images": Listing("image", "images", "get_image", name_filter=True)}
 
 
 def main():

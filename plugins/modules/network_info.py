@@ -17,8 +17,8 @@ options:
     choices: [networks, subnets, routers, ports, security_groups, security_group_rules, floating_ips, agents]
   name:
     description:
-      - Only the resources with this name (networks, subnets, routers, ports, security groups).
-        The same as the filter C(name).
+      - Only the resources with this exact name or id (security group rules, floating IPs and
+        agents have no name, so their id). Nothing matching gives an empty list.
     type: str
   filters:
     description:
@@ -77,42 +77,20 @@ items:
 
 from typing import ClassVar
 
-from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import (
-    StackwrightError,
-    StackwrightModule,
-    to_dict,
-)
+from ansible_collections.stackwright.cloud.plugins.module_utils.info import InfoModule, Listing
 
-#: resource option -> the network proxy's listing method
-LISTINGS = {
-    "networks": "networks",
-    "subnets": "subnets",
-    "routers": "routers",
-    "ports": "ports",
-    "security_groups": "security_groups",
-    "security_group_rules": "security_group_rules",
-    "floating_ips": "ips",
-    "agents": "agents",
-}
 NAMED = ("networks", "subnets", "routers", "ports", "security_groups")
+#: resource option -> the network proxy's listing (neutron filters names exactly)
+LISTINGS = {
+    **{kind: Listing("network", kind, f"get_{kind[:-1]}", name_filter=True) for kind in NAMED},
+    "security_group_rules": Listing("network", "security_group_rules", "get_security_group_rule"),
+    "floating_ips": Listing("network", "ips", "get_ip"),
+    "agents": Listing("network", "agents", "get_agent"),
+}
 
 
-class NetworkInfoModule(StackwrightModule):
-    argument_spec: ClassVar[dict] = dict(
-        resource=dict(type="str", required=True, choices=list(LISTINGS)),
-        name=dict(type="str"),
-        filters=dict(type="dict", default={}),
-    )
-
-    def run(self):
-        p = self.params
-        filters = dict(p["filters"])
-        if p["name"] is not None:
-            if p["resource"] not in NAMED:
-                raise StackwrightError(f"{p['resource']} have no name: use filters")
-            filters["name"] = p["name"]
-        listing = getattr(self.conn.network, LISTINGS[p["resource"]])
-        return {"changed": False, "items": [to_dict(item) for item in listing(**filters)]}
+class NetworkInfoModule(InfoModule):
+    LISTINGS: ClassVar[dict] = LISTINGS
 
 
 def main():

@@ -81,11 +81,8 @@ resources:
 
 from typing import ClassVar
 
-from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import (
-    StackwrightError,
-    StackwrightModule,
-    to_dict,
-)
+from ansible_collections.stackwright.cloud.plugins.module_utils.info import InfoModule, Listing
+from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import StackwrightError, to_dict
 from ansible_collections.stackwright.cloud.plugins.module_utils.resource import find_one
 
 
@@ -94,12 +91,9 @@ def outputs_dict(outputs) -> dict:
     return {o.get("output_key"): o.get("output_value") for o in outputs or [] if isinstance(o, dict)}
 
 
-class StackInfoModule(StackwrightModule):
-    argument_spec: ClassVar[dict] = dict(
-        name=dict(type="str"),
-        filters=dict(type="dict", default={}),
-        resources=dict(type="bool", default=False),
-    )
+class StackInfoModule(InfoModule):
+    LISTINGS: ClassVar[dict] = {"stacks": Listing("orchestration", "stacks")}
+    argument_spec: ClassVar[dict] = dict(InfoModule.argument_spec, resources=dict(type="bool", default=False))
     module_kwargs: ClassVar[dict] = dict(required_if=[("resources", True, ("name",))])
 
     def run(self):
@@ -107,7 +101,7 @@ class StackInfoModule(StackwrightModule):
         proxy = self.conn.orchestration
         result = {"changed": False, "stacks": [], "outputs": {}, "resources": []}
         if p["name"] is None:
-            result["stacks"] = [to_dict(s) for s in proxy.stacks(**p["filters"])]
+            result["stacks"] = [to_dict(s) for s in self.listed("stacks")]
             return result
         if p["filters"]:
             raise StackwrightError("filters select stacks to list: give either name or filters")

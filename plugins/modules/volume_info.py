@@ -77,49 +77,40 @@ items:
 
 from typing import ClassVar
 
-from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import (
-    StackwrightError,
-    StackwrightModule,
-    to_dict,
-)
+from ansible_collections.stackwright.cloud.plugins.module_utils.info import InfoModule, Listing
+from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import StackwrightError, to_dict
 
-RESOURCES = ["volumes", "volume_types", "snapshots", "attachments"]
-
-
-def named(items, name):
-    return [i for i in items if name is None or name in (i.id, getattr(i, "name", None))]
+LISTINGS = {
+    "volumes": Listing("block_storage", "volumes", "get_volume"),
+    "volume_types": Listing("block_storage", "types", "get_type"),
+    "snapshots": Listing("block_storage", "snapshots", "get_snapshot"),
+}
 
 
-class VolumeInfoModule(StackwrightModule):
+class VolumeInfoModule(InfoModule):
+    LISTINGS: ClassVar[dict] = LISTINGS
     argument_spec: ClassVar[dict] = dict(
-        resource=dict(type="str", choices=RESOURCES, default="volumes"),
-        name=dict(type="str"),
-        filters=dict(type="dict", default={}),
+        InfoModule.argument_spec,
+        resource=dict(type="str", choices=[*LISTINGS, "attachments"], default="volumes"),
         all_projects=dict(type="bool", default=False),
     )
 
     def run(self):
         p = self.params
-        proxy = self.conn.block_storage
-        query = dict(p["filters"])
+        kind = "volumes" if p["resource"] == "attachments" else p["resource"]
+        extra = {}
         if p["all_projects"]:
-            if p["resource"] == "volume_types":
+            if kind == "volume_types":
                 raise StackwrightError("all_projects applies to volumes, snapshots and attachments")
-            query["all_projects"] = True
-        if p["resource"] == "volume_types":
-            items = [to_dict(t) for t in named(proxy.types(**query), p["name"])]
-        elif p["resource"] == "snapshots":
-            items = [to_dict(s) for s in named(proxy.snapshots(**query), p["name"])]
-        else:
-            volumes = named(proxy.volumes(**query), p["name"])
-            if p["resource"] == "volumes":
-                items = [to_dict(v) for v in volumes]
-            else:
-                items = [
-                    {**attachment, "volume_id": v.id, "volume_name": v.name}
-                    for v in volumes
-                    for attachment in v.attachments or []
-                ]
+            extra["all_projects"] = True
+        found = self.listed(kind, p["name"], **extra)
+        if p["resource"] != "attachments":
+            return {"changed": False, "items": [to_dict(i) for i in found]}
+        items = [
+            {**attachment, "volume_id": v.id, "volume_name": v.name}
+            for v in found
+            for attachment in v.attachments or []
+        ]
         return {"changed": False, "items": items}
 
 

@@ -572,11 +572,6 @@ def test_identity_info(cloud, tenancy, tmp_path):
     assert items("role_assignments", user_id=user["id"]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="module bug: identity_info documents that an unknown filter fails, naming the accepted "
-    "ones, but openstacksdk 4.x lists with allow_unknown_params=True and drops it: everything is listed",
-)
 def test_identity_info_refuses_an_unknown_filter(cloud, tmp_path):
     bad = play(tmp_path, "identity_info", {"resource": "projects", "filters": {"domian_id": "x"}}, fails=True)
     assert "domian_id" in bad["msg"] and "domain_id" in bad["msg"]

@@ -78,8 +78,10 @@ class FakeProxy:
             return function(*args, **kwargs)
 
         if self.real is not None and hasattr(self.real, name):  # look like the real method
-            real = inspect.signature(getattr(self.real, name))
+            method = getattr(self.real, name)
+            real = inspect.signature(method)
             call.__signature__ = real.replace(parameters=list(real.parameters.values())[1:])
+            call.__annotations__, call.__wrapped__ = method.__annotations__, method
         return call
 
     @staticmethod

@@ -834,17 +834,29 @@ def test_network_info_lists_with_filters(run, neutron, public, private):
     assert out["changed"] is False and [n["name"] for n in out["items"]] == ["public"]
     named = run(network_info.NetworkInfoModule, {"resource": "subnets", "name": "a"})
     assert [s["id"] for s in named["items"]] == [private["a"].id]
-    neutron.add("ip", floating_network_id=public[0].id, floating_ip_address="172.29.248.9")
+    fip = neutron.add("ip", floating_network_id=public[0].id, floating_ip_address="172.29.248.9")
     fips = run(network_info.NetworkInfoModule, {"resource": "floating_ips"})
     assert [f["floating_ip_address"] for f in fips["items"]] == ["172.29.248.9"]
     assert neutron.calls[-1][0] == "ips"
-    bad = run(network_info.NetworkInfoModule, {"resource": "agents", "name": "x"})
-    assert bad["failed"] is True and "agents have no name" in bad["msg"]
+    by_id = run(network_info.NetworkInfoModule, {"resource": "floating_ips", "name": fip.id})
+    assert [f["id"] for f in by_id["items"]] == [fip.id]
+    none = run(network_info.NetworkInfoModule, {"resource": "floating_ips", "name": "172.29.248.10"})
+    assert none["items"] == []
 
 
-def test_network_info_refuses_unknown_query_parameters(run):
+def test_network_info_refuses_unknown_query_parameters(run, neutron):
+    # openstacksdk would drop them and list everything: the module refuses before any call
     out = run(network_info.NetworkInfoModule, {"resource": "networks", "filters": {"bogus": 1}})
-    assert out["failed"] is True and "Invalid query params: bogus" in out["msg"]
+    assert out["failed"] is True and out["msg"].startswith("unknown filter for networks: bogus;")
+    typo = run(network_info.NetworkInfoModule, {"resource": "networks", "filters": {"is_router_externl": 1}})
+    assert "is_router_externl (did you mean is_router_external" in typo["msg"]
+    assert not [c for c in neutron.calls if c[0] == "networks"]
+    # the API's own names, attributes the SDK filters on the client side and the method's keywords
+    ok = run(
+        network_info.NetworkInfoModule,
+        {"resource": "ports", "filters": {"network_id": "n", "binding:host_id": "h", "mac_address": "m"}},
+    )
+    assert ok["changed"] is False and ok["items"] == []
 
 
 # --- helpers --------------------------------------------------------------------------------------
