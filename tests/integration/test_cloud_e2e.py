@@ -15,21 +15,16 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from .conftest import cloud_connection, figure
+from .cloudmods import connect, needs
+from .conftest import figure
 
 pytestmark = pytest.mark.lab
 GUEST = "stackwright-guest"
 
 
-def _needs(conn, *types):
-    missing = [t for t in types if not any(e["type"] == t for e in conn.service_catalog)]
-    if missing:
-        pytest.skip(f"the AIO has no {', '.join(missing)} service in its catalog")
-
-
 @pytest.fixture(scope="module")
 def conn(aio_cloud):
-    return cloud_connection()
+    return connect()
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +44,7 @@ def keypair(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tenant_net(conn):
     """Network, subnet, router with the public network as gateway, security group for ICMP and SSH."""
-    _needs(conn, "compute", "network")
+    needs(conn, "compute", "network")
     tag = secrets.token_hex(3)
     created = []
     try:
@@ -209,7 +204,7 @@ outputs:
 
 
 def test_heat_stack_with_server_port_and_floating_ip(conn, tenant_net):
-    _needs(conn, "orchestration")
+    needs(conn, "orchestration")
     start = time.monotonic()
     stack = conn.orchestration.create_stack(
         name=f"sw-e2e-{tenant_net['tag']}",

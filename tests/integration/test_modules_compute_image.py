@@ -13,76 +13,31 @@ object only. The cloud is reached only at loopback or lab addresses (checked fir
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import os
-import subprocess
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from .conftest import AIO_CLOUDS, BIN, REPO, cloud_connection
+from .cloudmods import connect, created_then_idempotent, deleted, mine, needs, new_prefix, play, updated
 
 pytestmark = [pytest.mark.lab, pytest.mark.extended]
 
-#: Where the tests may send traffic: loopback and the lab's 172.29.0.0/16.
-LAB = [ipaddress.ip_network(n) for n in ("127.0.0.0/8", "::1/128", "172.29.0.0/16")]
 SERVER_CIDR = "172.29.254.0/24"
-SERVICE_NAMES = {"image": "glance", "compute": "nova", "network": "neutron"}
-
-
-def lab_url(url: str) -> bool:
-    """Whether ``url`` names a loopback or lab address (an IP literal: no name is resolved)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return any(address in net for net in LAB)
 
 
 @pytest.fixture(scope="module")
 def cloud(aio_cloud):
-    """An admin connection to the AIO cloud; skipped, saying why, without one."""
-    if not Path(aio_cloud).exists():
-        pytest.skip(f"no clouds.yaml at {aio_cloud}: the deployment has no keystone yet")
-    config = yaml.safe_load(Path(aio_cloud).read_text())
-    auth_url = (((config.get("clouds") or {}).get("aio") or {}).get("auth") or {}).get("auth_url", "")
-    if not lab_url(auth_url):
-        pytest.skip(f"cloud 'aio' authenticates at {auth_url!r}, not a loopback or 172.29.x.x address")
-    return cloud_connection()
-
-
-def needs(conn, *services: str) -> None:
-    """Skip the test unless every service is in the catalog, at a lab address."""
-    for service in services:
-        if not conn.has_service(service):
-            pytest.skip(
-                f"the AIO cloud has no {service!r} service in its catalog: "
-                f"{SERVICE_NAMES.get(service, service)} is not deployed yet"
-            )
-        endpoint = conn.endpoint_for(service, interface="public")
-        if not lab_url(endpoint):
-            pytest.skip(f"the {service} endpoint {endpoint!r} is not a loopback or 172.29.x.x address")
+    return connect()
 
 
 @pytest.fixture(scope="module")
 def prefix(cloud):
     """The name prefix of this module's resources; whatever is left of them goes at the end."""
-    name = f"sw-it-{uuid.uuid4().hex[:6]}"
+    name = new_prefix()
     yield name
     cleanup(cloud, name)
-
-
-def mine(resources, prefix: str) -> list:
-    return [r for r in resources if (r.name or "").startswith(prefix)]
 
 
 def cleanup(conn, prefix: str) -> None:
@@ -110,82 +65,6 @@ def cleanup(conn, prefix: str) -> None:
             conn.network.delete_network(network, ignore_missing=True)
     for project in mine(conn.identity.projects(), prefix):
         conn.identity.delete_project(project, ignore_missing=True)
-
-
-def play(tmp_path: Path, module: str, args: dict, *, check: bool = False, fails: bool = False) -> dict:
-    """Run one stackwright.cloud module (with --diff) in a localhost play; its registered result,
-    which must be a failure with ``fails``."""
-    result = tmp_path / f"result-{uuid.uuid4().hex[:8]}.json"
-    playbook = tmp_path / f"{module}-{uuid.uuid4().hex[:8]}.yml"
-    task = {
-        "name": "The module",
-        f"stackwright.cloud.{module}": {"cloud": "aio", **args},
-        "register": "out",
-        "ignore_errors": True,
-    }
-    dump = {
-        "name": "Its result",
-        "ansible.builtin.copy": {"content": "{{ out | to_json }}", "dest": str(result), "mode": "0600"},
-        "check_mode": False,
-        "diff": False,
-    }
-    play_ = {
-        "name": f"stackwright.cloud.{module}",
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "vars": {"ansible_python_interpreter": str(BIN / "python")},
-        "tasks": [task, dump],
-    }
-    playbook.write_text(yaml.safe_dump([play_]))
-    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "--diff", str(playbook)]
-    command += ["--check"] if check else []
-    env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(AIO_CLOUDS), "ANSIBLE_NOCOLOR": "1"}
-    proc = subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    out = json.loads(result.read_text())
-    assert bool(out.get("failed")) is fails, out.get("msg") or out
-    return out
-
-
-def created_then_idempotent(tmp_path, module, args, find, key=None) -> dict:
-    """Create in check mode (nothing appears), for real (same diff), and again (no change)."""
-    key = key or module
-    check = play(tmp_path, module, args, check=True)
-    assert check["changed"] is True and find() is None, "check mode created something"
-    assert check["diff"]["before"] == {}
-    created = play(tmp_path, module, args)
-    assert created["changed"] is True and created[key]["id"] and find() is not None
-    assert created["diff"] == check["diff"]
-    again = play(tmp_path, module, args)
-    assert again["changed"] is False, again["diff"]
-    assert again["diff"]["before"] == again["diff"]["after"]
-    return created
-
-
-def updated(tmp_path, module, args, find) -> dict:
-    """Change in check mode (nothing changes), for real (same diff), and again (no change)."""
-    before = find().to_dict(computed=False)
-    check = play(tmp_path, module, args, check=True)
-    assert check["changed"] is True and check["diff"]["before"] != check["diff"]["after"]
-    assert find().to_dict(computed=False) == before, "check mode changed it"
-    done = play(tmp_path, module, args)
-    assert done["changed"] is True and done["diff"] == check["diff"]
-    assert play(tmp_path, module, args)["changed"] is False
-    return done
-
-
-def deleted(tmp_path, module, args, find) -> None:
-    """Delete in check mode (still there), for real (gone), and again (no change)."""
-    absent = {**args, "state": "absent"}
-    check = play(tmp_path, module, absent, check=True)
-    assert check["changed"] is True and find() is not None, "check mode deleted it"
-    assert check["diff"]["after"] == {}
-    gone = play(tmp_path, module, absent)
-    assert gone["changed"] is True and find() is None
-    assert play(tmp_path, module, absent)["changed"] is False
 
 
 def data_file(path: Path, size: int) -> Path:

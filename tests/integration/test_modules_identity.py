@@ -1,6 +1,6 @@
 """The identity modules through ansible-playbook against the AIO cloud's keystone.
 
-Every module runs as an operator runs it (the play helpers of test_modules_compute_image: a
+Every module runs as an operator runs it (the play helpers of cloudmods: a
 localhost play, cloud `aio` from the inventory's clouds.yaml, --diff): created in check mode
 (nothing appears, checked with openstacksdk), created (the diff is right), re-run
 (changed=false), updated in check mode (nothing changes) and for real, deleted in check mode
@@ -25,21 +25,27 @@ from keystoneauth1 import exceptions as ksa_exceptions
 from keystoneauth1 import session as ksa_session
 from keystoneauth1.identity import v3 as ksa_v3
 
-from . import test_modules_compute_image
-from .conftest import AIO_CLOUDS
-from .test_modules_compute_image import (
+from .cloudmods import (
+    connect,
     created_then_idempotent,
     deleted,
     lab_url,
     mine,
     needs,
+    new_prefix,
     play,
     updated,
 )
+from .conftest import AIO_CLOUDS
 
 pytestmark = pytest.mark.lab
-#: The fixture: an admin connection to the AIO cloud (skipped, saying why, without one).
-cloud = test_modules_compute_image.cloud
+
+
+@pytest.fixture(scope="module")
+def cloud(aio_cloud):
+    """An admin connection to the AIO cloud (skipped, saying why, without one)."""
+    return connect()
+
 
 HIDDEN = "(write-only, not shown)"
 MASKED = "********"  # what Ansible prints for a no_log value that leaks into a result
@@ -62,7 +68,7 @@ def prefix(cloud):
     """This module's name prefix (keystone must be in the catalog at a lab address); whatever
     is left named so is deleted at the end."""
     needs(cloud, "identity")
-    name = f"sw-it-{uuid.uuid4().hex[:6]}"
+    name = new_prefix()
     yield name
     cleanup(cloud, name)
 

@@ -13,62 +13,28 @@ All the resources are API objects named sw-it-<random>-...; their subnets are 17
 from __future__ import annotations
 
 import ipaddress
-import json
-import os
-import subprocess
-import uuid
-from collections.abc import Callable
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
-from .conftest import AIO_CLOUDS, BIN, REPO, cloud_connection
+from .cloudmods import connect, lifecycle, needs, new_prefix, play
 
 pytestmark = [pytest.mark.lab, pytest.mark.extended]
 
-#: Where the tests may send traffic: loopback and the lab's 172.29.0.0/16.
-LAB = [ipaddress.ip_network(n) for n in ("127.0.0.0/8", "::1/128", "172.29.0.0/16")]
 EXT_CIDR = "172.29.250.0/24"
 NET_CIDR = "172.29.251.0/24"
 
 
-def lab_url(url: str) -> bool:
-    """Whether ``url`` names a loopback or lab address (an IP literal: no name is resolved)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return any(address in net for net in LAB)
-
-
 @pytest.fixture(scope="module")
 def cloud(aio_cloud):
-    """An admin connection to the AIO cloud with neutron in its catalog; the test is skipped,
-    saying why, when there is no such cloud (yet)."""
-    if not Path(aio_cloud).exists():
-        pytest.skip(f"no clouds.yaml at {aio_cloud}: the deployment has no keystone yet")
-    config = yaml.safe_load(Path(aio_cloud).read_text())
-    auth_url = (((config.get("clouds") or {}).get("aio") or {}).get("auth") or {}).get("auth_url", "")
-    if not lab_url(auth_url):
-        pytest.skip(f"cloud 'aio' authenticates at {auth_url!r}, not a loopback or 172.29.x.x address")
-    conn = cloud_connection()
-    if not conn.has_service("network"):
-        pytest.skip("the AIO cloud has no 'network' service in its catalog: neutron is not deployed yet")
-    endpoint = conn.endpoint_for("network", interface="public")
-    if not lab_url(endpoint):
-        pytest.skip(f"the network endpoint {endpoint!r} is not a loopback or 172.29.x.x address")
+    conn = connect()
+    needs(conn, "network")
     return conn
 
 
 @pytest.fixture(scope="module")
 def prefix(cloud):
     """The name prefix of this run's resources; whatever is left of them is removed at the end."""
-    name = f"sw-it-{uuid.uuid4().hex[:6]}"
+    name = new_prefix()
     yield name
     cleanup(cloud, name)
 
@@ -95,92 +61,6 @@ def cleanup(conn, prefix: str) -> None:
     for group in net.security_groups():
         if (group.name or "").startswith(prefix):
             net.delete_security_group(group, ignore_missing=True)
-
-
-def play(
-    tmp_path: Path, module: str, args: dict, *, check: bool = False, diff: bool = True, fails: bool = False
-) -> dict:
-    """Run one stackwright.cloud module in a localhost play; its registered result (which must
-    be a failure with ``fails``)."""
-    result = tmp_path / f"result-{uuid.uuid4().hex[:8]}.json"
-    playbook = tmp_path / f"{module}-{uuid.uuid4().hex[:8]}.yml"
-    playbook.write_text(
-        yaml.safe_dump(
-            [
-                {
-                    "name": f"stackwright.cloud.{module}",
-                    "hosts": "localhost",
-                    "connection": "local",
-                    "gather_facts": False,
-                    "vars": {"ansible_python_interpreter": str(BIN / "python")},
-                    "tasks": [
-                        {
-                            "name": "The module",
-                            f"stackwright.cloud.{module}": {"cloud": "aio", **args},
-                            "register": "out",
-                            "ignore_errors": True,
-                        },
-                        {
-                            "name": "Its result",
-                            "ansible.builtin.copy": {"content": "{{ out | to_json }}", "dest": str(result)},
-                            "check_mode": False,
-                            "diff": False,
-                        },
-                    ],
-                }
-            ]
-        )
-    )
-    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook)]
-    command += ["--check"] if check else []
-    command += ["--diff"] if diff else []
-    env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(AIO_CLOUDS), "ANSIBLE_NOCOLOR": "1"}
-    proc = subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    out = json.loads(result.read_text())
-    assert bool(out.get("failed")) is fails, out.get("msg") or out
-    return out
-
-
-def lifecycle(
-    tmp_path: Path,
-    module: str,
-    args: dict,
-    exists: Callable[[], object],
-    *,
-    update: dict | None = None,
-    key: str | None = None,
-) -> dict:
-    """Create (check mode, then for real), re-run, update (check mode, then for real), delete
-    (check mode, then for real, then again); returns the created resource's result."""
-    key = key or module
-    check = play(tmp_path, module, args, check=True)
-    assert check["changed"] is True and exists() is None, "check mode created something"
-    assert check["diff"]["before"] == {}
-    created = play(tmp_path, module, args)
-    assert created["changed"] is True and created[key]["id"] and exists() is not None
-    assert created["diff"]["before"] == {} and created["diff"]["after"] == check["diff"]["after"]
-    again = play(tmp_path, module, args)
-    assert again["changed"] is False, again["diff"]
-    assert again["diff"]["before"] == again["diff"]["after"]
-    if update:
-        before = exists()
-        check = play(tmp_path, module, {**args, **update}, check=True)
-        assert check["changed"] is True
-        assert check["diff"]["before"] != check["diff"]["after"]
-        assert exists().to_dict(computed=False) == before.to_dict(computed=False), "check mode changed it"
-        updated = play(tmp_path, module, {**args, **update})
-        assert updated["changed"] is True and updated["diff"] == check["diff"]
-        assert play(tmp_path, module, {**args, **update})["changed"] is False
-    gone_check = play(tmp_path, module, {**args, "state": "absent"}, check=True)
-    assert gone_check["changed"] is True and exists() is not None, "check mode deleted it"
-    assert gone_check["diff"]["after"] == {}
-    gone = play(tmp_path, module, {**args, "state": "absent"})
-    assert gone["changed"] is True and exists() is None
-    assert play(tmp_path, module, {**args, "state": "absent"})["changed"] is False
-    return created
 
 
 # --- the tests --------------------------------------------------------------------------------

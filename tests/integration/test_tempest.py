@@ -8,28 +8,14 @@ host: no traffic leaves the lab networks.
 
 from __future__ import annotations
 
-import ipaddress
-import urllib.parse
-
 import pytest
 
 from stackwright import tempest
 
+from .cloudmods import lab_url
 from .conftest import figure, record
 
 pytestmark = [pytest.mark.lab, pytest.mark.extended]
-
-LAB = ipaddress.ip_network("172.29.0.0/16")
-
-
-def lab_host(url: str) -> bool:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host == "localhost"
-    return address in LAB or address.is_loopback
-
 
 # Tests kept out of the run, reported as skips with the reason. Remove an entry once fixed.
 METADATA = (
@@ -48,7 +34,7 @@ def test_tempest_smoke(aio_cloud):
     # The deploy always installs horizon (playbooks/openstack.yml): its test runs, answering or not.
     facts = tempest.discover(aio_cloud, "aio", expect_dashboard=True)
     endpoints = tempest.public_endpoints(facts.catalog, facts.region)
-    elsewhere = {kind: url for kind, url in endpoints.items() if not lab_host(url)}
+    elsewhere = {kind: url for kind, url in endpoints.items() if not lab_url(url)}
     assert not elsewhere, f"public endpoints outside the lab networks: {elsewhere}"
     services = tempest.available(facts)
     absent = [name for name in ("nova", "neutron") if not services[name]]

@@ -14,7 +14,6 @@ import io
 import json
 import os
 import secrets
-import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ import yaml
 
 from stackwright import paths, runner, tenants
 
+from .cloudmods import connect
 from .conftest import REPO, record
 
 pytestmark = pytest.mark.lab
@@ -36,23 +36,10 @@ def have(*modules: str) -> bool:
     return all((MODULES / f"{m}.py").exists() for m in modules)
 
 
-def lab_address(url: str) -> bool:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    return host.startswith(("172.29.", "127.")) or host in ("localhost", "::1")
-
-
 @pytest.fixture(scope="module")
-def cloud():
+def cloud(aio_cloud):
     """A connection to the AIO cloud as its admin, and the service types of its catalog."""
-    if not CLOUDS.exists():
-        pytest.skip(f"no AIO cloud: {CLOUDS} does not exist (deploy the AIO first)")
-    from openstack import config, connection  # noqa: PLC0415 - only these tests need the SDK
-
-    region = config.OpenStackConfig(config_files=[str(CLOUDS)]).get_one(cloud="aio")
-    auth_url = region.config["auth"]["auth_url"]
-    if not lab_address(auth_url):
-        pytest.skip(f"the aio cloud's auth_url {auth_url} is not a lab address")
-    conn = connection.Connection(config=region)
+    conn = connect()
     try:
         services = {s.type for s in conn.identity.services()}
     except Exception as exc:  # any failure to reach keystone means there is no cloud to test
