@@ -71,8 +71,12 @@ def cmd_lab(args) -> int:
         width = max(len(r["host"]) for r in rows)
         for r in rows:
             kind = "privileged" if r["privileged"] else "unprivileged"
-            print(f"{r['host']:<{width}}  {r['state']:<8} {r['management']:<16} {kind:<12} {r['groups']}")
+            mem = r["memory"]
+            used = f"{mem['used'] / 2**30:.1f}/{mem['peak'] / 2**30:.1f} GiB" if mem else "-"
+            row = f"{r['host']:<{width}}  {r['state']:<8} {r['management']:<16} {kind:<12} {used:<15}"
+            print(f"{row} {r['groups']}")
         address = rows[0]["management"]
+        print("memory: used (its processes) / peak since it started (page cache included)")
         print(f"log in: ssh -i {plan.key} -o UserKnownHostsFile={plan.known_hosts} root@{address}")
         return 0 if all(r["state"] == "running" for r in rows) else 3
     start = time.monotonic()

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import netaddr
 
@@ -210,7 +211,7 @@ def _ensure_key(lab: Lab) -> bool:
     return True
 
 
-def _inspect(container: str) -> dict | None:
+def inspect(container: str) -> dict | None:
     proc = _podman("container", "inspect", container, check=False)
     return json.loads(proc.stdout)[0] if proc.returncode == 0 else None
 
@@ -218,7 +219,7 @@ def _inspect(container: str) -> dict | None:
 def _ensure_node(lab: Lab, node: Node, tag: str) -> str:
     """Create, recreate or start NODE's container; returns what was done ('' for nothing)."""
     spec = node.spec(lab, tag)
-    info = _inspect(node.container)
+    info = inspect(node.container)
     if info and info["Config"]["Labels"].get(SPEC_LABEL) != spec:
         _podman("rm", "-f", "-t", "0", node.container)
         info, action = None, "recreated (its inventory entry or the node image changed)"
@@ -346,10 +347,36 @@ def down(name: str, report: Callable[[str], None] = print) -> list[str]:
     return removed
 
 
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def memory(cgroup_path: str, root: Path = CGROUP_ROOT) -> dict[str, int] | None:
+    """A node's memory from its cgroup (v2 or v1), in bytes: ``used``, what its processes hold
+    (anonymous memory, page cache excluded), and ``peak``, the most the cgroup has held since the
+    node started (page cache included: what the host had to find). None if unreadable."""
+    relative = cgroup_path.lstrip("/")
+    for base, peak_file, used_key in (
+        (root / relative, "memory.peak", "anon"),  # v2
+        (root / "memory" / relative, "memory.max_usage_in_bytes", "total_rss"),  # v1
+    ):
+        try:
+            stat = dict(line.split() for line in (base / "memory.stat").read_text().splitlines())
+            return {"used": int(stat[used_key]), "peak": int((base / peak_file).read_text())}
+        except (OSError, KeyError, ValueError):
+            continue
+    return None
+
+
+def container_memory(info: dict | None) -> dict[str, int] | None:
+    """:func:`memory` of a running container, from its ``podman inspect`` record."""
+    state = (info or {}).get("State", {})
+    return memory(state["CgroupPath"]) if state.get("Running") and state.get("CgroupPath") else None
+
+
 def status(lab: Lab) -> list[dict]:
     rows = []
     for node in lab.nodes:
-        info = _inspect(node.container)
+        info = inspect(node.container)
         state = "absent" if info is None else info["State"]["Status"]
         rows.append(
             {
@@ -359,6 +386,7 @@ def status(lab: Lab) -> list[dict]:
                 "management": node.addresses.get(contract.REQUIRED_NETWORK, ""),
                 "privileged": node.privileged,
                 "groups": ",".join(node.groups),
+                "memory": container_memory(info),
             }
         )
     return rows

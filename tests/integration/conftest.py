@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from stackwright import lab
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -62,6 +64,12 @@ def aio_lab():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     figure("aio lab up", time.monotonic() - start)
     yield
+    for container in lab_containers("aio"):
+        memory = lab.container_memory(lab.inspect(container["Id"]))
+        if memory:
+            used, peak = memory["used"] / 2**30, memory["peak"] / 2**30
+            name = container["Names"][0]
+            record(f"aio lab memory ({name})", f"{used:.1f} GiB used at the end, peak {peak:.1f} GiB")
     if not existed:
         stackwright("lab", "down", "-i", "inventories/aio")
 

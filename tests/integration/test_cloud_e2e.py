@@ -156,11 +156,6 @@ def test_floating_ip_answers_ping(server):
     assert ok, f"no ping reply from the floating IP {address}"
 
 
-@pytest.mark.xfail(
-    reason="known defect: the guest's requests to the OVN metadata proxy (169.254.169.254) time out on "
-    "the userspace datapath (DHCP and ICMP work); under investigation",
-    strict=False,
-)
 def test_guest_reads_metadata_and_answers_ssh(conn, server, keypair):
     console = _wait(
         lambda: "STACKWRIGHT-GUEST ready" in (out := _console(conn, server["server"])) and out, 120

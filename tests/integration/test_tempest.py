@@ -15,19 +15,11 @@ from stackwright import tempest
 from .cloudmods import lab_url
 from .conftest import figure, record
 
-pytestmark = [pytest.mark.lab, pytest.mark.extended]
+pytestmark = pytest.mark.lab
 
-# Tests kept out of the run, reported as skips with the reason. Remove an entry once fixed.
-METADATA = (
-    "known defect: guests on the OVS userspace datapath time out reaching the OVN metadata proxy, "
-    "so they get no SSH key (tests/integration/test_cloud_e2e.py xfail)"
-)
-KNOWN_DEFECTS = {
-    r"test_server_basic_ops": METADATA,
-    r"test_network_basic_ops": METADATA,
-    r"test_reboot_server_hard": METADATA,
-    r"test_add_remove_fixed_ip": METADATA,
-}
+# Tests kept out of the run (test id regex -> why), reported as skips with the reason. Remove an
+# entry once fixed.
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 def test_tempest_smoke(aio_cloud):

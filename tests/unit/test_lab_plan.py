@@ -84,3 +84,17 @@ def test_lab_name_rules():
         lab.lab_name(bad)
     with pytest.raises(lab.LabError, match="sets no stackwright_lab_name"):
         lab.lab_name(InventoryView(groups={}, hostvars={"h": {}}))
+
+
+def test_memory_from_cgroup_v2_and_v1(tmp_path):
+    v2 = tmp_path / "v2" / "libpod_parent" / "libpod-abc"
+    v2.mkdir(parents=True)
+    (v2 / "memory.stat").write_text("anon 4096\nfile 8192\n")
+    (v2 / "memory.peak").write_text("16384\n")
+    assert lab.memory("/libpod_parent/libpod-abc", root=tmp_path / "v2") == {"used": 4096, "peak": 16384}
+    v1 = tmp_path / "v1" / "memory" / "libpod_parent" / "libpod-abc"
+    v1.mkdir(parents=True)
+    (v1 / "memory.stat").write_text("cache 10\nrss 5\ntotal_cache 20\ntotal_rss 7\n")
+    (v1 / "memory.max_usage_in_bytes").write_text("30\n")
+    assert lab.memory("/libpod_parent/libpod-abc", root=tmp_path / "v1") == {"used": 7, "peak": 30}
+    assert lab.memory("/libpod_parent/gone", root=tmp_path / "v1") is None
