@@ -199,9 +199,27 @@ def find_one(proxy: Any, kind: str, name_or_id: str, required: bool = False, **f
             "(domain, project...)"
         ) from None
     except sdk_exceptions.NotFoundException:
-        if required:
+        found = _by_id(finder, name_or_id, filters) if filters and _takes_filters(finder) else None
+        if found is None and required:
             raise NotFoundError(f"{kind} {name_or_id!r} not found{where}") from None
+        return found
+
+
+def _by_id(finder: Any, name_or_id: str, filters: Mapping[str, Any]) -> Any:
+    """The resource whose id is ``name_or_id`` if it matches the filters, else None.
+
+    openstacksdk's ``find_*`` sends the filters along with its lookup by id, and neutron then
+    answers "not found" (``find_network(id, is_router_external=True)``): an id is looked up
+    alone, then checked against the filters.
+    """
+    try:
+        found = finder(name_or_id, ignore_missing=True)
+    except sdk_exceptions.SDKException:
         return None
+    if found is None or found.id != name_or_id:
+        return None
+    wanted = {key: value for key, value in filters.items() if value is not None}
+    return found if all(getattr(found, key, value) == value for key, value in wanted.items()) else None
 
 
 def resolve_id(conn: Any, service: str, kind: str, name_or_id: str | None, **filters: Any) -> str | None:

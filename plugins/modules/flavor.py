@@ -216,7 +216,9 @@ class FlavorModule(ResourceModule):
             for key in sorted(set(current) - set(wanted)):
                 self.proxy.delete_flavor_extra_specs_property(resource, key)
         if "description" in attrs:
-            self.proxy.update_flavor(resource, description=attrs["description"])
+            # By id: the fetched object carries its extra specs as changed attributes, which the
+            # SDK would send along (nova refuses a flavor update with extra_specs).
+            self.proxy.update_flavor(resource.id, description=attrs["description"])
         return self.proxy.get_flavor(resource.id, get_extra_specs=True)
 
 

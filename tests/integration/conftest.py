@@ -65,7 +65,7 @@ def aio_lab():
     figure("aio lab up", time.monotonic() - start)
     yield
     for container in lab_containers("aio"):
-        memory = lab.container_memory(lab.inspect(container["Id"]))
+        memory = lab.container_memory(lab.inspect(container["Id"])) if "Id" in container else None
         if memory:
             used, peak = memory["used"] / 2**30, memory["peak"] / 2**30
             name = container["Names"][0]

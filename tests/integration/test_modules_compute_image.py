@@ -193,19 +193,19 @@ def test_keypair(cloud, prefix, tmp_path):
     def find():
         return cloud.compute.find_keypair(name, ignore_missing=True)
 
-    created_then_idempotent(tmp_path, "keypair", args, find, key="keypair")
+    created_then_idempotent(tmp_path, "keypair", args, find, key="keypair", via="playbook")
     other = {**args, "public_key": openssh_public_key()}
-    refused = play(tmp_path, "keypair", other, fails=True)
+    refused = play(tmp_path, "keypair", other, fails=True, via="playbook")
     assert "different public key" in refused["msg"] and "force: true" in refused["msg"]
-    forced = play(tmp_path, "keypair", {**other, "force": True})
+    forced = play(tmp_path, "keypair", {**other, "force": True}, via="playbook")
     assert forced["changed"] is True and find().public_key.split()[1] == other["public_key"].split()[1]
-    deleted(tmp_path, "keypair", {"name": name}, find)
+    deleted(tmp_path, "keypair", {"name": name}, find, via="playbook")
 
-    generated = play(tmp_path, "keypair", {"name": f"{name}-generated"})
+    generated = play(tmp_path, "keypair", {"name": f"{name}-generated"}, via="playbook")
     assert generated["changed"] is True and "PRIVATE KEY" in generated["keypair"]["private_key"]
-    again = play(tmp_path, "keypair", {"name": f"{name}-generated"})
+    again = play(tmp_path, "keypair", {"name": f"{name}-generated"}, via="playbook")
     assert again["changed"] is False and not again["keypair"].get("private_key")
-    play(tmp_path, "keypair", {"name": f"{name}-generated", "state": "absent"})
+    play(tmp_path, "keypair", {"name": f"{name}-generated", "state": "absent"}, via="playbook")
 
 
 def test_server_group(cloud, prefix, tmp_path):

@@ -243,7 +243,7 @@ def test_user(cloud, prefix, tenancy, tmp_path):
     def logs_in(secret: str) -> bool:
         return authenticates(username=name, password=secret, user_domain_id=domain["id"])
 
-    created = created_then_idempotent(tmp_path, "user", args, find)
+    created = created_then_idempotent(tmp_path, "user", args, find, via="playbook")
     assert created["diff"]["after"] == {
         "name": name,
         "domain_id": domain["id"],
@@ -258,11 +258,17 @@ def test_user(cloud, prefix, tenancy, tmp_path):
 
     # update_password: on_create, the default: another password changes nothing
     other = secrets.token_urlsafe(24)
-    kept = play(tmp_path, "user", {**args, "password": other})
+    kept = play(tmp_path, "user", {**args, "password": other}, via="playbook")
     assert kept["changed"] is False and logs_in(password) and not logs_in(other)
     no_secret(kept, password, other)
 
-    done = updated(tmp_path, "user", {**args, "email": "second@example.org", "description": "second"}, find)
+    done = updated(
+        tmp_path,
+        "user",
+        {**args, "email": "second@example.org", "description": "second"},
+        find,
+        via="playbook",
+    )
     common = {"name": name, "domain_id": domain["id"], "default_project_id": tenancy["project"]["id"]}
     assert done["diff"] == {
         "before": {**common, "email": "first@example.org", "description": "first", "enabled": True},
@@ -272,17 +278,17 @@ def test_user(cloud, prefix, tenancy, tmp_path):
 
     # update_password: always sends it (a change every time); check mode does not
     rotate = {**args, "password": other, "update_password": "always"}
-    check = play(tmp_path, "user", rotate, check=True)
+    check = play(tmp_path, "user", rotate, check=True, via="playbook")
     assert check["changed"] is True and logs_in(password) and not logs_in(other)
     assert "password" not in check["diff"]["before"] and check["diff"]["after"]["password"] == HIDDEN
-    rotated = play(tmp_path, "user", rotate)
+    rotated = play(tmp_path, "user", rotate, via="playbook")
     assert rotated["changed"] is True and rotated["diff"] == check["diff"]
     assert logs_in(other) and not logs_in(password)
     no_secret(check, password, other)
     no_secret(rotated, password, other)
-    assert play(tmp_path, "user", rotate)["changed"] is True
+    assert play(tmp_path, "user", rotate, via="playbook")["changed"] is True
 
-    deleted(tmp_path, "user", {"name": name, "domain": domain["name"]}, find)
+    deleted(tmp_path, "user", {"name": name, "domain": domain["name"]}, find, via="playbook")
 
 
 def test_role(cloud, prefix, tenancy, tmp_path):

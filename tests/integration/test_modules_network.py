@@ -72,6 +72,7 @@ def test_network(cloud, prefix, tmp_path):
         {"name": name, "description": "first", "mtu": 1400},
         lambda: cloud.network.find_network(name, ignore_missing=True),
         update={"description": "second", "mtu": 1300},
+        via="playbook",
     )
     assert created["network"]["mtu"] == 1400
     assert created["diff"]["after"] == {"name": name, "description": "first", "mtu": 1400}

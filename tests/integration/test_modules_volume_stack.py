@@ -233,7 +233,8 @@ def test_a_failing_stack_reports_heats_reason(cloud, play):
         "resources": {"broken": {"type": "OS::Heat::TestResource", "properties": {"fail": True}}},
     }
     try:
-        out = play("stack", {"name": name, "template": template, "timeout": WAIT}, fails=True)
+        # through ansible-playbook: the failure as an operator sees it
+        out = play("stack", {"name": name, "template": template, "timeout": WAIT}, fails=True, via="playbook")
         assert "CREATE_FAILED" in out["msg"], out["msg"]
     finally:
         leftover = cloud.orchestration.find_stack(name)

@@ -12,6 +12,7 @@ import requests
 from ansible_collections.stackwright.cloud.plugins.module_utils import openstack as base
 from ansible_collections.stackwright.cloud.plugins.module_utils.resource import (
     HIDDEN,
+    NotFoundError,
     ResourceModule,
     ResourceSpec,
     differences,
@@ -391,3 +392,26 @@ def test_find_one_lists_where_the_finder_takes_no_filters(things):
     with pytest.raises(exceptions.DuplicateResource):
         match_one(things.store["widget"].values(), "w", "widget")
     assert plural("policy") == "policies" and plural("security_group") == "security_groups"
+
+
+def test_find_one_looks_an_id_up_without_the_filters(things):
+    class Neutronish:
+        """Like neutron behind openstacksdk: a lookup by id that carries filters finds nothing."""
+
+        def find_widget(self, name_or_id, ignore_missing=True, **query):
+            found = None if query else things.store["widget"].get(name_or_id)
+            named = (w for w in things.store["widget"].values() if w.name == name_or_id)
+            found = found or next(
+                (w for w in named if all(getattr(w, k) == v for k, v in query.items())), None
+            )
+            if found is None and not ignore_missing:
+                raise exceptions.NotFoundException(f"No widget found for {name_or_id}")
+            return found
+
+    a = things.add("widget", name="w", owner_id="o1")
+    assert find_one(Neutronish(), "widget", a.id, owner_id="o1") is a
+    # the filters still hold for an id, and a name found without them is not taken
+    assert find_one(Neutronish(), "widget", a.id, owner_id="o2") is None
+    assert find_one(Neutronish(), "widget", "w", owner_id="o2") is None
+    with pytest.raises(NotFoundError, match="widget 'nope' not found"):
+        find_one(Neutronish(), "widget", "nope", required=True, owner_id="o1")
