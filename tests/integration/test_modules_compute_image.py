@@ -1,7 +1,7 @@
-"""The compute and image modules through ansible-playbook against the AIO cloud.
+"""The compute and image modules against the AIO cloud.
 
-Every module runs as an operator runs it: a localhost play, cloud `aio` from the inventory's
-clouds.yaml through OS_CLIENT_CONFIG_FILE, the deploy host's venv as the module's Python. Each
+The modules run as cloudmods.play runs them (in-process with Ansible's arguments; the key pair's
+lifecycle through ansible-playbook), cloud `aio` from the inventory's clouds.yaml. Each
 resource is created in check mode (nothing appears), created (the diff is right), re-run
 (changed=false), changed in check mode (nothing changes) and for real, and deleted (check mode
 first; a second deletion changes nothing). A test needing a service the catalog lacks (glance
@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from .cloudmods import connect, created_then_idempotent, deleted, mine, needs, new_prefix, play, updated
 
-pytestmark = [pytest.mark.lab, pytest.mark.extended]
+pytestmark = pytest.mark.lab
 
 SERVER_CIDR = "172.29.254.0/24"
 

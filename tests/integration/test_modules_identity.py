@@ -1,7 +1,7 @@
-"""The identity modules through ansible-playbook against the AIO cloud's keystone.
+"""The identity modules against the AIO cloud's keystone.
 
-Every module runs as an operator runs it (the play helpers of cloudmods: a
-localhost play, cloud `aio` from the inventory's clouds.yaml, --diff): created in check mode
+The modules run as cloudmods.play runs them (in-process with Ansible's arguments, --diff; the
+user's lifecycle, passwords included, through ansible-playbook): created in check mode
 (nothing appears, checked with openstacksdk), created (the diff is right), re-run
 (changed=false), updated in check mode (nothing changes) and for real, deleted in check mode
 (still there), deleted, and deleted again (changed=false). Passwords and application credential

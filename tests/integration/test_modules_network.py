@@ -1,9 +1,10 @@
-"""The network modules through ansible-playbook against the AIO cloud's neutron (ML2/OVN).
+"""The network modules against the AIO cloud's neutron (ML2/OVN).
 
-Every module is run as an operator runs it (a localhost play, cloud `aio` from the inventory's
-clouds.yaml through OS_CLIENT_CONFIG_FILE): created in check mode (nothing appears), created
-for real (the diff is right), re-run (changed=false), updated in check mode (nothing changes)
-and for real, deleted, and deleted again (changed=false).
+The modules run as cloudmods.play runs them (in-process with Ansible's arguments; the network's
+lifecycle through ansible-playbook), cloud `aio` from the inventory's clouds.yaml: created in
+check mode (nothing appears), created for real (the diff is right), re-run (changed=false),
+updated in check mode (nothing changes) and for real, deleted, and deleted again
+(changed=false).
 
 All the resources are API objects named sw-it-<random>-...; their subnets are 172.29.250.0/24
 (the "external" network, a plain OVN network marked external, not bridged anywhere) and
@@ -18,7 +19,7 @@ import pytest
 
 from .cloudmods import connect, lifecycle, needs, new_prefix, play
 
-pytestmark = [pytest.mark.lab, pytest.mark.extended]
+pytestmark = pytest.mark.lab
 
 EXT_CIDR = "172.29.250.0/24"
 NET_CIDR = "172.29.251.0/24"

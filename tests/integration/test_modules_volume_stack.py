@@ -1,4 +1,4 @@
-"""The volume, volume_attachment, volume_info, stack and stack_info modules through ansible-playbook
+"""The volume, volume_attachment, volume_info, stack and stack_info modules (run by cloudmods.play)
 against the AIO cloud: create, re-run without change, check mode changing nothing, the diff, delete.
 
 The cloud is the one the AIO deploy left behind (inventories/aio/clouds.yaml, cloud `aio`, given to
@@ -21,7 +21,7 @@ from . import cloudmods
 from .cloudmods import WAIT, connect, needs
 from .conftest import figure
 
-pytestmark = [pytest.mark.lab, pytest.mark.extended]
+pytestmark = pytest.mark.lab
 
 GUEST_IMAGE = "stackwright-guest"
 
