@@ -108,6 +108,19 @@ def test_failing_run_names_host_and_task(aio_lab):
     assert "supports Debian 12 only" in proc.stderr
 
 
+def test_unreachable_host_stops_the_deploy_before_any_change(aio_cloud):
+    before = snapshot()
+    # aio1 at a loopback port nothing listens on: refused at once
+    proc = stackwright(
+        "deploy", "-i", "inventories/aio", "-e", "ansible_host=127.0.0.2", "-e", "ansible_port=1", timeout=300
+    )
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "FAILED on aio1, task 'Reach the host and its Python'" in proc.stderr, proc.stderr[-2000:]
+    assert "Connection refused" in proc.stderr or "UNREACHABLE" in proc.stderr + proc.stdout
+    assert "Secrets |" not in proc.stdout + proc.stderr
+    assert snapshot() == before
+
+
 def test_playbook_validation_gate_touches_no_host(tmp_path):
     """ansible-playbook without the CLI: the validate play stops a bad inventory before any host."""
     (tmp_path / "hosts.yml").write_text(
