@@ -5,7 +5,8 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     """``stackwright.cloud.openstack``: the connection options of every OpenStack module;
-    ``stackwright.cloud.openstack.resource``: C(state), check mode and diff of resource modules."""
+    ``stackwright.cloud.openstack.resource``: C(state), check mode and diff of resource modules;
+    ``stackwright.cloud.openstack.info``: check mode and diff of the listing modules."""
 
     DOCUMENTATION = r"""
 options:
@@ -82,4 +83,14 @@ attributes:
   diff_mode:
     description: Returns the resource's attributes before and after (an empty dict for a missing one).
     support: full
+"""
+
+    INFO = r"""
+attributes:
+  check_mode:
+    description: Changes nothing in any mode.
+    support: full
+  diff_mode:
+    description: Nothing to show.
+    support: none
 """

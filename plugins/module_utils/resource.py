@@ -152,6 +152,31 @@ def differences(current: Mapping[str, Any], desired: Mapping[str, Any], keys, un
     }
 
 
+def as_text(value: Any) -> str:
+    """A metadata, property or extra spec value as nova and glance store it: a string, booleans in
+    lower case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def wanted_items(given: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """The items asked for (a ``None`` value asks for the key to be removed): key -> text."""
+    if given is None:
+        return None
+    return {k: as_text(v) for k, v in given.items() if v is not None}
+
+
+def current_items(
+    current: Mapping[str, Any] | None, given: Mapping[str, Any] | None
+) -> dict[str, str] | None:
+    """The current items among the keys given, as text (missing keys left out)."""
+    if given is None:
+        return None
+    current = current or {}
+    return {k: as_text(current[k]) for k in given if current.get(k) is not None}
+
+
 def plural(kind: str) -> str:
     """The proxy's listing method of a kind: ``projects``, ``policies``, ``security_groups``."""
     return f"{kind[:-1]}ies" if kind.endswith("y") else f"{kind}s"

@@ -155,7 +155,10 @@ from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import
 from ansible_collections.stackwright.cloud.plugins.module_utils.resource import (
     ResourceModule,
     ResourceSpec,
+    as_text,
+    current_items,
     project_id,
+    wanted_items,
 )
 
 #: Hashes computed for every upload: MD5 and SHA-256 (recorded by openstacksdk in the image's
@@ -179,28 +182,6 @@ PATCHED = {
     "tags": "tags",
 }
 PATCH_TYPE = "application/openstack-images-v2.1-json-patch"
-
-
-def as_text(value):
-    """A property value as glance stores it: a string, booleans in lower case."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def wanted_items(given):
-    """The items asked for (a ``None`` value asks for the key to be removed): key -> text."""
-    if given is None:
-        return None
-    return {k: as_text(v) for k, v in given.items() if v is not None}
-
-
-def current_items(current, given):
-    """The current items among the keys given, as text (missing keys left out)."""
-    if given is None:
-        return None
-    current = current or {}
-    return {k: as_text(current[k]) for k in given if current.get(k) is not None}
 
 
 def file_hashes(path: str, algorithms=HASHES) -> dict[str, str]:

@@ -181,10 +181,13 @@ from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import
 from ansible_collections.stackwright.cloud.plugins.module_utils.resource import (
     ResourceModule,
     ResourceSpec,
+    as_text,
+    current_items,
     find_one,
     image_id,
     network_id,
     resolve_id,
+    wanted_items,
 )
 
 #: The power option -> the server status it means.
@@ -198,28 +201,6 @@ CHANGE_NAMES = {
     "boot_from_volume": "rebuild",
     "networks": "re-plug",
 }
-
-
-def as_text(value):
-    """A metadata value as nova stores it: a string, booleans in lower case."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def wanted_items(given):
-    """The items asked for (a ``None`` value asks for the key to be removed): key -> text."""
-    if given is None:
-        return None
-    return {k: as_text(v) for k, v in given.items() if v is not None}
-
-
-def current_items(current, given):
-    """The current items among the keys given, as text (missing keys left out)."""
-    if given is None:
-        return None
-    current = current or {}
-    return {k: as_text(current[k]) for k in given if current.get(k) is not None}
 
 
 def interface_view(interface: dict, keys=("network", "port", "fixed_ip"), fixed_ip=None) -> dict:

@@ -36,13 +36,7 @@ options:
     default: false
 extends_documentation_fragment:
   - stackwright.cloud.openstack
-attributes:
-  check_mode:
-    description: Changes nothing in any mode.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
+  - stackwright.cloud.openstack.info
 """
 
 EXAMPLES = r"""
