@@ -176,3 +176,29 @@ def test_cloud_answers_through_the_public_vip(aio_cloud):
     assert {"m1.tiny", "m1.small"} <= {f.name for f in conn.compute.flavors()}
     assert conn.image.find_image("stackwright-guest").status == "active"
     assert conn.network.find_network("public").is_router_external
+
+
+def fernet_keys() -> list[int]:
+    listing = subprocess.run(
+        ["podman", "exec", "sw-aio-aio1", "ls", "/etc/keystone/fernet-keys"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return sorted(int(name) for name in listing.split())
+
+
+def test_fernet_key_rotation_keeps_issued_tokens_valid(aio_cloud):
+    issued = cloud_connection().auth_token
+    keys = fernet_keys()
+    restarts = started_at("keystone-api")
+    proc = stackwright("run", "keystone-rotate-keys", "-i", "inventories/aio")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rotated = fernet_keys()
+    # a new primary key; the old primary stays as a secondary, so what it signed still validates
+    assert max(rotated) == max(keys) + 1 and keys[-1] in rotated, (keys, rotated)
+    conn = cloud_connection()
+    assert conn.auth_token != issued
+    answer = conn.identity.get("/auth/tokens", headers={"X-Subject-Token": issued}, raise_exc=False)
+    assert answer.status_code == 200, answer.text
+    assert started_at("keystone-api") == restarts, "keystone restarted for new keys"
