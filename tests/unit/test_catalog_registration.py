@@ -3,15 +3,11 @@ modules run in one process (module_utils.resource.embed), with their results and
 
 from __future__ import annotations
 
-import ast
 import copy
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import (
-    OPENSTACK_ARGS,
     StackwrightError,
     StackwrightModule,
 )
@@ -30,10 +26,10 @@ from ansible_collections.stackwright.cloud.plugins.modules import (
 )
 
 from tests.unit.openstack_fakes import FakeConnection, run_module
+from tests.unit.test_module_docs import docs_of
 from tests.unit.test_openstack_modules import IdentityProxy
 
 MODULE = catalog_registration.CatalogRegistrationModule
-SOURCE = Path(catalog_registration.__file__)
 URL = "https://172.29.239.10:9999"
 PASSWORD = "pw-not-to-be-seen"  # noqa: S105 - a test value
 
@@ -96,39 +92,14 @@ def catalog(identity):
 
 
 # --- documentation ------------------------------------------------------------------------------
-def _docs():
-    tree = ast.parse(SOURCE.read_text())
-    return {
-        node.targets[0].id: yaml.safe_load(node.value.value)
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and isinstance(node.targets[0], ast.Name)
-        and node.targets[0].id in ("DOCUMENTATION", "EXAMPLES", "RETURN")
+def test_return_documents_each_kind_registered():
+    # the options and examples: tests/unit/test_module_docs.py
+    assert set(docs_of("catalog_registration")["RETURN"]) == {
+        "user",
+        "role_assignments",
+        "services",
+        "endpoints",
     }
-
-
-def _same_options(documented: dict, spec: dict, where: str) -> None:
-    assert set(documented) == set(spec), where
-    for name, option in spec.items():
-        doc = documented[name]
-        for field, default in (("type", None), ("required", False), ("default", None), ("elements", None)):
-            assert doc.get(field, default) == option.get(field, default), f"{where}.{name}.{field}"
-        assert doc.get("choices") == option.get("choices"), f"{where}.{name}.choices"
-        if "options" in option:
-            _same_options(doc["suboptions"], option["options"], f"{where}.{name}")
-
-
-def test_documentation_matches_the_argument_spec():
-    docs = _docs()
-    assert set(docs) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
-    doc = docs["DOCUMENTATION"]
-    assert doc["module"] == "catalog_registration"
-    assert doc["extends_documentation_fragment"] == ["stackwright.cloud.openstack"]
-    _same_options(doc["options"], MODULE.argument_spec, "options")
-    assert set(MODULE.full_argument_spec()) - set(OPENSTACK_ARGS) == set(doc["options"])
-    assert set(docs["RETURN"]) == {"user", "role_assignments", "services", "endpoints"}
-    for task in docs["EXAMPLES"]:
-        assert "stackwright.cloud.catalog_registration" in task
 
 
 def test_item_options_are_those_of_the_item_modules():

@@ -3,7 +3,6 @@ check mode and diff, and the calls they make (checked against the real SDK's sig
 
 from __future__ import annotations
 
-import ast
 import base64
 import hashlib
 import json
@@ -11,8 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-import yaml
-from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import OPENSTACK_ARGS
 from ansible_collections.stackwright.cloud.plugins.modules import (
     compute_info,
     flavor,
@@ -26,16 +23,6 @@ from ansible_collections.stackwright.cloud.plugins.modules import (
 from tests.unit.openstack_fakes import run_module
 from tests.unit.openstack_fakes_compute import compute_connection
 
-MODULES = Path(__file__).resolve().parents[2] / "plugins" / "modules"
-OURS = {
-    "flavor": flavor.FlavorModule,
-    "keypair": keypair.KeypairModule,
-    "server": server.ServerModule,
-    "server_group": server_group.ServerGroupModule,
-    "image": image.ImageModule,
-    "compute_info": compute_info.ComputeInfoModule,
-    "image_info": image_info.ImageInfoModule,
-}
 HIDDEN = "(write-only, not shown)"
 
 
@@ -63,45 +50,6 @@ def run(capsys, conn):
 
 
 # --- documentation ------------------------------------------------------------------------------
-def docs_of(name: str) -> dict:
-    tree = ast.parse((MODULES / f"{name}.py").read_text())
-    return {
-        node.targets[0].id: yaml.safe_load(node.value.value)
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and isinstance(node.targets[0], ast.Name)
-        and node.targets[0].id in ("DOCUMENTATION", "EXAMPLES", "RETURN")
-    }
-
-
-def check_options(documented: dict, spec: dict, where: str) -> None:
-    assert set(documented) == set(spec), where
-    for option, details in spec.items():
-        doc = documented[option]
-        assert doc["type"] == details["type"], f"{where}.{option}"
-        assert doc.get("required", False) == details.get("required", False), f"{where}.{option}"
-        assert doc.get("default") == details.get("default"), f"{where}.{option}"
-        assert doc.get("choices") == details.get("choices"), f"{where}.{option}"
-        assert doc.get("elements") == details.get("elements"), f"{where}.{option}"
-        if "options" in details:
-            check_options(doc["suboptions"], details["options"], f"{where}.{option}")
-
-
-@pytest.mark.parametrize("name", sorted(OURS))
-def test_documentation_matches_the_argument_spec(name):
-    docs = docs_of(name)
-    assert set(docs) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
-    doc = docs["DOCUMENTATION"]
-    assert doc["module"] == name
-    assert "stackwright.cloud.openstack" in doc["extends_documentation_fragment"]
-    cls = OURS[name]
-    own = {k: v for k, v in cls.full_argument_spec().items() if k not in OPENSTACK_ARGS}
-    documented = dict(doc["options"])
-    if "stackwright.cloud.openstack.resource" in doc["extends_documentation_fragment"]:
-        documented["state"] = {"type": "str", "choices": ["present", "absent"], "default": "present"}
-    check_options(documented, own, name)
-    assert all(isinstance(task, dict) and task.get("name") for task in docs["EXAMPLES"])
-    assert any(f"stackwright.cloud.{name}" in task for task in docs["EXAMPLES"])
 
 
 # --- flavor ---------------------------------------------------------------------------------------

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import pytest
-import yaml
-from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import OPENSTACK_ARGS
 from ansible_collections.stackwright.cloud.plugins.modules import (
     floating_ip,
     network,
@@ -21,18 +16,6 @@ from ansible_collections.stackwright.cloud.plugins.modules import (
 
 from tests.unit.openstack_fakes import run_module
 from tests.unit.openstack_fakes_network import NetworkConnection, NetworkProxy, make_compute, make_identity
-
-MODULES = Path(__file__).resolve().parents[2] / "plugins" / "modules"
-CLASSES = {
-    "network": network.NetworkModule,
-    "subnet": subnet.SubnetModule,
-    "router": router.RouterModule,
-    "port": port.PortModule,
-    "security_group": security_group.SecurityGroupModule,
-    "security_group_rule": security_group_rule.SecurityGroupRuleModule,
-    "floating_ip": floating_ip.FloatingIPModule,
-    "network_info": network_info.NetworkInfoModule,
-}
 
 
 @pytest.fixture
@@ -122,50 +105,6 @@ def last_mutation(proxy):
 
 
 # --- documentation --------------------------------------------------------------------------------
-def documented(name):
-    tree = ast.parse((MODULES / f"{name}.py").read_text())
-    return {
-        node.targets[0].id: yaml.safe_load(node.value.value)
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and isinstance(node.targets[0], ast.Name)
-        and node.targets[0].id in ("DOCUMENTATION", "EXAMPLES", "RETURN")
-    }
-
-
-def check_options(doc_options, spec, where):
-    assert set(doc_options) == set(spec), where
-    for option, arg in spec.items():
-        doc = doc_options[option]
-        assert doc["type"] == arg["type"], f"{where}.{option}"
-        assert doc.get("required", False) == arg.get("required", False), f"{where}.{option}"
-        assert doc.get("default") == arg.get("default"), f"{where}.{option}"
-        assert doc.get("choices") == arg.get("choices"), f"{where}.{option}"
-        assert doc.get("elements") == arg.get("elements"), f"{where}.{option}"
-        if "options" in arg:
-            check_options(doc["suboptions"], arg["options"], f"{where}.{option}")
-
-
-@pytest.mark.parametrize("name", list(CLASSES))
-def test_documentation_matches_the_argument_spec(name):
-    docs = documented(name)
-    assert set(docs) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
-    doc = docs["DOCUMENTATION"]
-    assert doc["module"] == name
-    assert "stackwright.cloud.openstack" in doc["extends_documentation_fragment"]
-    cls = CLASSES[name]
-    own = {k: v for k, v in cls.full_argument_spec().items() if k not in OPENSTACK_ARGS}
-    options = dict(doc["options"])
-    if "stackwright.cloud.openstack.resource" in doc["extends_documentation_fragment"]:
-        options["state"] = {"type": "str", "choices": ["present", "absent"], "default": "present"}
-    elif "stackwright.cloud.openstack.info" not in doc["extends_documentation_fragment"]:
-        assert {"check_mode", "diff_mode"} <= set(doc["attributes"])
-    check_options(options, own, name)
-    for task in docs["EXAMPLES"]:
-        assert any(key.startswith(("stackwright.cloud.", "ansible.builtin.")) for key in task), task
-    assert any(f"stackwright.cloud.{name}" in task for task in docs["EXAMPLES"])
-
-
 # --- network --------------------------------------------------------------------------------------
 def test_network_created_in_the_tokens_project_then_unchanged(run, neutron):
     args = {"name": "demo-net", "mtu": 1400, "description": "Demo", "port_security_enabled": True}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import json
 from pathlib import Path
@@ -45,19 +44,6 @@ from tests.unit.openstack_fakes import FakeConnection, FakeProxy, check_signatur
 
 GENERATED = "generated-by-keystone"  # the secret the fake keystone makes up
 REPO = Path(__file__).resolve().parents[2]
-MODULES = REPO / "plugins" / "modules"
-OURS = [
-    "identity_domain",
-    "project",
-    "user",
-    "role",
-    "role_assignment",
-    "catalog_service",
-    "endpoint",
-    "application_credential",
-    "quota",
-    "identity_info",
-]
 
 
 class IdentityProxy(FakeProxy):
@@ -145,47 +131,6 @@ def run(capsys, conn):
         return run_module(capsys, module, args, conn, check=check, diff=diff)
 
     return _run
-
-
-def module_class(module):
-    return next(
-        getattr(module, name)
-        for name in dir(module)
-        if name.endswith("Module") and name not in ("AnsibleModule", "StackwrightModule", "ResourceModule")
-    )
-
-
-# --- documentation ------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", OURS)
-def test_documentation_matches_the_argument_spec(name):
-    tree = ast.parse((MODULES / f"{name}.py").read_text())
-    docs = {
-        node.targets[0].id: yaml.safe_load(node.value.value)
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and isinstance(node.targets[0], ast.Name)
-        and node.targets[0].id in ("DOCUMENTATION", "EXAMPLES", "RETURN")
-    }
-    assert set(docs) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
-    doc = docs["DOCUMENTATION"]
-    assert doc["module"] == name
-    assert "stackwright.cloud.openstack" in doc["extends_documentation_fragment"]
-    cls = module_class(globals()[name])
-    own = set(cls.full_argument_spec()) - set(
-        __import__(
-            "ansible_collections.stackwright.cloud.plugins.module_utils.openstack", fromlist=["x"]
-        ).OPENSTACK_ARGS
-    )
-    documented = set(doc["options"])
-    if "stackwright.cloud.openstack.resource" in doc["extends_documentation_fragment"]:
-        documented.add("state")
-    assert own == documented
-    for option, spec in cls.argument_spec.items():
-        assert doc["options"][option]["type"] == spec["type"], option
-        assert doc["options"][option].get("required", False) == spec.get("required", False), option
-        assert doc["options"][option].get("default") == spec.get("default"), option
-    for task in docs["EXAMPLES"]:
-        assert f"stackwright.cloud.{name}" in task
 
 
 # --- identity_domain ----------------------------------------------------------------------------

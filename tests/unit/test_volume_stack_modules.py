@@ -3,13 +3,10 @@ the state machine, check mode, diff, waiting and the failures they must name."""
 
 from __future__ import annotations
 
-import ast
 import json
-from pathlib import Path
 
 import pytest
 import yaml
-from ansible_collections.stackwright.cloud.plugins.module_utils.openstack import OPENSTACK_ARGS
 from ansible_collections.stackwright.cloud.plugins.modules import (
     stack,
     stack_info,
@@ -29,15 +26,6 @@ from tests.unit.openstack_fakes_volume_stack import (
     OrchestrationProxy,
     image_proxy,
 )
-
-MODULES = Path(__file__).resolve().parents[2] / "plugins" / "modules"
-OURS = {
-    "volume": volume.VolumeModule,
-    "volume_attachment": volume_attachment.VolumeAttachmentModule,
-    "stack": stack.StackModule,
-    "volume_info": volume_info.VolumeInfoModule,
-    "stack_info": stack_info.StackInfoModule,
-}
 
 
 @pytest.fixture(autouse=True)
@@ -98,36 +86,6 @@ def run(capsys, conn):
         return run_module(capsys, module, args, conn, check=check, diff=diff)
 
     return _run
-
-
-# --- documentation --------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", sorted(OURS))
-def test_documentation_matches_the_argument_spec(name):
-    tree = ast.parse((MODULES / f"{name}.py").read_text())
-    docs = {
-        node.targets[0].id: yaml.safe_load(node.value.value)
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and isinstance(node.targets[0], ast.Name)
-        and node.targets[0].id in ("DOCUMENTATION", "EXAMPLES", "RETURN")
-    }
-    assert set(docs) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
-    doc = docs["DOCUMENTATION"]
-    assert doc["module"] == name
-    assert "stackwright.cloud.openstack" in doc["extends_documentation_fragment"]
-    cls = OURS[name]
-    documented = set(doc["options"])
-    if "stackwright.cloud.openstack.resource" in doc["extends_documentation_fragment"]:
-        documented.add("state")
-    assert set(cls.full_argument_spec()) - set(OPENSTACK_ARGS) == documented
-    for option, spec in cls.argument_spec.items():
-        assert doc["options"][option]["type"] == spec["type"], option
-        assert doc["options"][option].get("required", False) == spec.get("required", False), option
-        assert doc["options"][option].get("default") == spec.get("default"), option
-        assert doc["options"][option].get("elements") == spec.get("elements"), option
-    for task in docs["EXAMPLES"]:
-        assert any(key.startswith("stackwright.cloud.") or key.startswith("ansible.builtin.") for key in task)
-    assert any(f"stackwright.cloud.{name}" in task for task in docs["EXAMPLES"])
 
 
 # --- volume ---------------------------------------------------------------------------------------
