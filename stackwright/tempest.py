@@ -340,6 +340,15 @@ def build_config(facts: CloudFacts, workspace: Path) -> dict[str, dict[str, obje
             "port_security": "port-security" in extensions,
             "floating_ips": facts.public_network_id is not None and "router" in extensions,
         }
+    if services["cinder"]:
+        conf["volume"] = {
+            "endpoint_type": "public",
+            "build_timeout": 300,
+            # The AIO's one backend: Ceph RBD (roles/cinder).
+            "storage_protocol": "ceph",
+            "vendor_name": "Open Source",
+        }
+        conf["volume-feature-enabled"] = {"backup": False, "multi_backend": False}
     if facts.guest_image_file:
         # Scenario tests that upload an image of their own upload the test guest.
         conf["scenario"] = {

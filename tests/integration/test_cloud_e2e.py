@@ -1,5 +1,6 @@
 """End to end on the deployed AIO, through its public API: a tenant network, a server booted from
-the test guest that reads its metadata, answers ping and SSH on its floating IP, and a Heat stack.
+the test guest that reads its metadata, answers ping and SSH on its floating IP, keeps what it
+writes on a Ceph RBD volume across detach and attach, and a Heat stack.
 """
 
 from __future__ import annotations
@@ -168,6 +169,48 @@ def test_guest_reads_metadata_and_answers_ssh(conn, server, keypair):
     )
     assert result, _ssh(keypair[0], server["address"], "true").stderr
     assert "e2e-user-data" in result.stdout
+
+
+def test_volume_attached_to_the_guest_keeps_what_it_wrote(conn, server, keypair):
+    """A Ceph RBD volume through cinder and nova (QEMU's librbd, the libvirt secret): the guest sees
+    it appear, writes to it, and finds the data again after a detach and a new attach."""
+    needs(conn, "block-storage")
+    address, key, srv = server["address"], keypair[0], server["server"]
+    assert _wait(lambda: _ssh(key, address, "true").returncode == 0, 120), "no SSH to the guest"
+    volume = conn.block_storage.create_volume(name=f"sw-e2e-vol-{srv.name[-8:]}", size=1)
+    marker = f"stackwright-{secrets.token_hex(8)}"
+
+    def attach():
+        start = time.monotonic()
+        conn.compute.create_volume_attachment(srv, volume_id=volume.id)
+        conn.block_storage.wait_for_status(volume, "in-use", wait=180)
+        seen = _wait(lambda: _ssh(key, address, "test -b /dev/vdb").returncode == 0, 60)
+        assert seen, _ssh(key, address, "ls /dev; dmesg | tail -20").stdout
+        return time.monotonic() - start
+
+    def detach():
+        conn.compute.delete_volume_attachment(srv, volume.id)
+        conn.block_storage.wait_for_status(volume, "available", wait=180)
+
+    try:
+        conn.block_storage.wait_for_status(volume, "available", wait=180)
+        figure("volume attach to a running guest (device seen)", attach())
+        size = _ssh(key, address, "cat /sys/block/vdb/size").stdout.strip()
+        assert int(size) * 512 == 1024**3, size
+        wrote = _ssh(key, address, f"echo {marker} | dd of=/dev/vdb 2>&1 && sync")
+        assert wrote.returncode == 0, wrote.stdout + wrote.stderr
+        detach()
+        assert _ssh(key, address, "test -b /dev/vdb").returncode != 0, "the device outlived the detach"
+        attach()
+        read = _ssh(key, address, "dd if=/dev/vdb bs=512 count=1 2>/dev/null | head -n 1")
+        assert read.stdout.strip() == marker, read
+        detach()
+    finally:
+        current = conn.block_storage.get_volume(volume)
+        if current.attachments:
+            conn.compute.delete_volume_attachment(srv, volume.id, ignore_missing=True)
+            conn.block_storage.wait_for_status(volume, "available", wait=180)
+        conn.block_storage.delete_volume(volume, ignore_missing=True)
 
 
 HOT = """

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import re
 import stat
+import struct
+import uuid
 
 import pytest
 import yaml
@@ -69,3 +73,34 @@ def test_vault_encrypted_file_stays_encrypted(tmp_path):
 def test_registry_names_are_prefixed_by_their_service():
     for name in secretstore.REGISTRY:
         assert name.split("_")[0] in {d.name for d in (paths.REPO / "roles").iterdir()}, name
+
+
+def test_secrets_of_other_kinds_have_their_format(tmp_path):
+    path = secretstore.default_path(tmp_path)
+    secretstore.ensure(path, ["ceph_fsid", "ceph_admin_key", "nova_service_password"])
+    data = yaml.safe_load(path.read_text())
+    assert str(uuid.UUID(data["ceph_fsid"])) == data["ceph_fsid"]
+    raw = base64.b64decode(data["ceph_admin_key"])
+    kind, _, _, length = struct.unpack("<HIIH", raw[:12])
+    assert (kind, length, len(raw)) == (1, 16, 28)
+    assert len(data["nova_service_password"]) == 48
+    for name in ("ceph_fsid", "ceph_admin_key", "nova_service_password"):
+        assert secretstore.malformed(name, data[name]) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "why"),
+    [
+        ("ceph_fsid", "not-a-uuid", "not a UUID"),
+        ("ceph_mon_key", "%%%", "not a cephx key (base64)"),
+        ("ceph_mon_key", base64.b64encode(b"x" * 28).decode(), "not a cephx key (ceph-authtool"),
+        ("nova_service_password", "short", "shorter than 40"),
+    ],
+)
+def test_malformed_secrets_are_refused_with_their_name(tmp_path, name, value, why):
+    assert secretstore.malformed(name, value).startswith(why)
+    path = secretstore.default_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text(yaml.safe_dump({name: value}))
+    with pytest.raises(secretstore.SecretsError, match=f"{name} {re.escape(why)}"):
+        secretstore.ensure(path, [name])

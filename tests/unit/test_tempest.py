@@ -325,8 +325,15 @@ def test_config_follows_the_cloud(tmp_path):
         facts(catalog=CATALOG[:3], dashboard_url=None, guest_image_file=None), tmp_path
     )
     assert not {"compute", "compute-feature-enabled", "network", "network-feature-enabled"} & set(conf)
-    assert not {"scenario", "dashboard"} & set(conf)
+    assert not {"scenario", "dashboard", "volume", "volume-feature-enabled"} & set(conf)
     assert conf["validation"]["run_validation"] is False
+    # Block storage in the catalog (under its alias): the volume sections, RBD's protocol.
+    volumes = tempest.build_config(
+        facts(catalog=[*CATALOG, service("volumev3", 8776, "/v3/%(project_id)s")]), tmp_path
+    )
+    assert volumes["service_available"]["cinder"] is True
+    assert volumes["volume"]["storage_protocol"] == "ceph"
+    assert volumes["volume-feature-enabled"]["backup"] is False
     assert conf["auth"]["create_isolated_networks"] is False
     # Two compute hosts: servers can move.
     moving = tempest.build_config(facts(compute_hosts=2), tmp_path)["compute-feature-enabled"]
