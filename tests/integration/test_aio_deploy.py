@@ -22,6 +22,7 @@ SERVICES = [
     "ovn-central", "openvswitch-switch", "ovn-host", "libvirtd",
     "neutron-api", "neutron-periodic-workers", "neutron-ovn-maintenance-worker", "neutron-ovn-metadata-agent",
     "nova-api", "nova-metadata", "nova-conductor", "nova-scheduler", "nova-novncproxy", "nova-compute",
+    "ceph-mon@aio1", "ceph-mgr@aio1", "ceph-osd@0", "cinder-api", "cinder-scheduler", "cinder-volume",
     "heat-api", "heat-api-cfn", "heat-engine", "horizon",
 ]  # fmt: skip
 

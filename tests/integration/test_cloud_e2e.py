@@ -182,14 +182,14 @@ def test_volume_attached_to_the_guest_keeps_what_it_wrote(conn, server, keypair)
 
     def attach():
         start = time.monotonic()
-        conn.compute.create_volume_attachment(srv, volume_id=volume.id)
+        conn.compute.create_volume_attachment(srv, volume=volume)
         conn.block_storage.wait_for_status(volume, "in-use", wait=180)
         seen = _wait(lambda: _ssh(key, address, "test -b /dev/vdb").returncode == 0, 60)
         assert seen, _ssh(key, address, "ls /dev; dmesg | tail -20").stdout
         return time.monotonic() - start
 
     def detach():
-        conn.compute.delete_volume_attachment(srv, volume.id)
+        conn.compute.delete_volume_attachment(srv, volume)
         conn.block_storage.wait_for_status(volume, "available", wait=180)
 
     try:
@@ -208,7 +208,7 @@ def test_volume_attached_to_the_guest_keeps_what_it_wrote(conn, server, keypair)
     finally:
         current = conn.block_storage.get_volume(volume)
         if current.attachments:
-            conn.compute.delete_volume_attachment(srv, volume.id, ignore_missing=True)
+            conn.compute.delete_volume_attachment(srv, volume, ignore_missing=True)
             conn.block_storage.wait_for_status(volume, "available", wait=180)
         conn.block_storage.delete_volume(volume, ignore_missing=True)
 
