@@ -25,6 +25,8 @@ NETWORKS: dict[str, str] = {
     "external": "provider network for floating IPs and the public VIP",
 }
 REQUIRED_NETWORK = "management"
+# Groups whose hosts also need an address on a given network: Ceph's daemons listen on storage.
+GROUP_NETWORKS: dict[str, str] = {"storage": "storage"}
 
 # VIP variables and the network each must sit in.
 VIPS: dict[str, str] = {

@@ -1799,11 +1799,12 @@ class _Planner:
         self.add(e, "volume", e.state, e.key, f"volume {e.name} of project {e.scope}", params, needs=needs)
         if d.get("attach_to"):
             server = self.lookup("server", d["attach_to"], [("server", e.scope)])
-            # Detached before the volume or the server is removed (cinder keeps an attached
-            # volume): the attachment is absent when either of them is.
-            state = e.state
+            # A server's removal detaches its volumes itself, without the guest (an explicit
+            # detach needs the guest's consent, which a hung or unbooted guest never gives).
             if server is not None and server.state == ABSENT:
-                state = ABSENT
+                return
+            # Detached before the volume is removed (cinder keeps an attached volume).
+            state = e.state
             self.add(
                 e,
                 "volume_attachment",

@@ -246,6 +246,40 @@ def _check_in_network(
     return None
 
 
+def _missing_addresses(
+    view: InventoryView, host: str, nets: Mapping[str, netaddr.IPNetwork]
+) -> list[Problem]:
+    """The management address every host needs, and the addresses its groups need."""
+    problems = []
+    hv = view.hostvars[host]
+    mgmt_var = contract.address_var(contract.REQUIRED_NETWORK)
+    if hv.get(mgmt_var) in (None, ""):
+        where = f" {nets[contract.REQUIRED_NETWORK]}" if contract.REQUIRED_NETWORK in nets else ""
+        problems.append(
+            Problem(
+                "missing-management-address",
+                host,
+                mgmt_var,
+                "the host has no management address",
+                f"set {mgmt_var} for '{host}' (in hosts.yml or host_vars/{host}.yml) to its address"
+                f" on the management network{where}",
+            )
+        )
+    for group, network in contract.GROUP_NETWORKS.items():
+        var = contract.address_var(network)
+        if host in view.groups.get(group, ()) and hv.get(var) in (None, ""):
+            problems.append(
+                Problem(
+                    f"missing-{network}-address",
+                    host,
+                    var,
+                    f"the host is in group '{group}' ({contract.GROUPS[group]}) but has no {network} address",
+                    f"set {var} for '{host}' to its address on the {network} network",
+                )
+            )
+    return problems
+
+
 def check_addresses(view: InventoryView, nets: Mapping[str, netaddr.IPNetwork]) -> list[Problem]:
     problems: list[Problem] = []
     owners: dict[netaddr.IPAddress, list[tuple[str, str]]] = {}
@@ -257,19 +291,7 @@ def check_addresses(view: InventoryView, nets: Mapping[str, netaddr.IPNetwork]) 
             owners[gw] = [(f"gateway of {network}", f"stackwright_networks.{network}.gateway")]
     for host in view.hosts:
         hv = view.hostvars[host]
-        mgmt_var = contract.address_var(contract.REQUIRED_NETWORK)
-        if hv.get(mgmt_var) in (None, ""):
-            where = f" {nets[contract.REQUIRED_NETWORK]}" if contract.REQUIRED_NETWORK in nets else ""
-            problems.append(
-                Problem(
-                    "missing-management-address",
-                    host,
-                    mgmt_var,
-                    "the host has no management address",
-                    f"set {mgmt_var} for '{host}' (in hosts.yml or host_vars/{host}.yml) to its address"
-                    f" on the management network{where}",
-                )
-            )
+        problems += _missing_addresses(view, host, nets)
         for network in contract.NETWORKS:
             var = contract.address_var(network)
             ip, bad = _address(host, var, hv.get(var))
@@ -366,7 +388,7 @@ def check_secrets(view: InventoryView) -> list[Problem]:
 
 # Groups whose members form a quorum-based cluster: an even count can split into two halves,
 # and neither half may then serve (a cluster of 2 stops when one member is lost).
-QUORUM_GROUPS = {"database": "Galera", "messaging": "RabbitMQ"}
+QUORUM_GROUPS = {"database": "Galera", "messaging": "RabbitMQ", "storage": "Ceph monitor"}
 
 
 def check_cluster_sizes(view: InventoryView) -> list[Problem]:

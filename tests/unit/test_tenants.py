@@ -612,6 +612,13 @@ def test_creation_order(files):
     assert len({s.key for s in steps}) == len(steps) == len({s.label for s in steps})
 
 
+def test_a_volume_removed_from_a_kept_server_is_detached_first(files):
+    d = base()
+    d["projects"][0]["volumes"][0]["state"] = "absent"
+    absent = [(s.module, s.state) for s in tenants.plan(d, files) if s.state == "absent"]
+    assert absent == [("volume_attachment", "absent"), ("volume", "absent")]
+
+
 def test_absent_entries_go_last_in_reverse_order(files):
     d = base()
     d["projects"][0]["state"] = "absent"
@@ -621,11 +628,11 @@ def test_absent_entries_go_last_in_reverse_order(files):
     present = [s for s in steps if s.state == "present"]
     absent = [s for s in steps if s.state == "absent"]
     assert steps == present + absent
+    # No detach step: removing the server detaches its volume (the guest need not consent).
     assert modules(absent) == [
         (m, "absent")
         for m in (
             "stack",
-            "volume_attachment",
             "floating_ip",
             "server",
             "volume",

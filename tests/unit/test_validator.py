@@ -23,6 +23,7 @@ GOOD_HOSTS = {
             "control": {"hosts": {"ctl1": None}},
             "database": {"hosts": {"ctl1": None}},
             "compute": {"hosts": {"cmp1": None}},
+            "storage": {"hosts": {"ctl1": None}},
         },
     }
 }
@@ -223,7 +224,15 @@ def test_missing_secret_when_generation_is_off(tmp_path):
     assert problems_of(tmp_path, group_vars={**group_vars, **supplied}) == []
 
 
-@pytest.mark.parametrize("group", ["database", "messaging"])
+def test_storage_host_without_storage_address(tmp_path):
+    hosts = copy.deepcopy(GOOD_HOSTS)
+    hosts["all"]["children"]["storage"] = {"hosts": {"cmp1": None}}
+    (problem,) = only(problems_of(tmp_path, hosts), "missing-storage-address")
+    assert (problem.host, problem.variable) == ("cmp1", "storage_address")
+    assert "group 'storage' (Ceph monitors, managers and OSDs)" in problem.message
+
+
+@pytest.mark.parametrize("group", ["database", "messaging", "storage"])
 def test_even_sized_clusters_are_refused(tmp_path, group):
     hosts = copy.deepcopy(GOOD_HOSTS)
     hosts["all"]["children"][group] = {"hosts": {"ctl1": None, "cmp1": None}}
