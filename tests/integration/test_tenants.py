@@ -62,24 +62,38 @@ def prefix(cloud):
     cleanup(conn, name)
 
 
+def _named(items, prefix: str) -> list:
+    return [item for item in items if (item.name or "").startswith(prefix)]
+
+
 def cleanup(conn, prefix: str) -> None:
-    if conn.has_service("image"):
-        for image in conn.image.images():
-            if image.name and image.name.startswith(prefix):
-                conn.image.delete_image(image, ignore_missing=True)
-    for user in conn.identity.users():
-        if user.name.startswith(prefix):
-            conn.identity.delete_user(user, ignore_missing=True)
-    for project in conn.identity.projects():
-        if project.name.startswith(prefix):
-            conn.identity.delete_project(project, ignore_missing=True)
-    for role in conn.identity.roles():
-        if role.name.startswith(prefix):
-            conn.identity.delete_role(role, ignore_missing=True)
-    for domain in conn.identity.domains():
-        if domain.name.startswith(prefix):
-            conn.identity.update_domain(domain, is_enabled=False)
-            conn.identity.delete_domain(domain, ignore_missing=True)
+    # Servers first: they hold the AIO's memory, and their deletion detaches their volumes.
+    if conn.has_service("compute"):
+        servers = _named(conn.compute.servers(all_projects=True), prefix)
+        for server in servers:
+            conn.compute.delete_server(server, ignore_missing=True)
+        for server in servers:
+            conn.compute.wait_for_delete(server, wait=120)
+    kinds = [
+        ("compute", conn.compute.flavors, conn.compute.delete_flavor),
+        (
+            "block-storage",
+            lambda: conn.block_storage.volumes(all_projects=True),
+            conn.block_storage.delete_volume,
+        ),
+        ("network", conn.network.networks, conn.network.delete_network),
+        ("image", conn.image.images, conn.image.delete_image),
+        ("identity", conn.identity.users, conn.identity.delete_user),
+        ("identity", conn.identity.projects, conn.identity.delete_project),
+        ("identity", conn.identity.roles, conn.identity.delete_role),
+    ]
+    for service, listing, delete in kinds:
+        if conn.has_service(service):
+            for item in _named(listing(), prefix):
+                delete(item, ignore_missing=True)
+    for domain in _named(conn.identity.domains(), prefix):
+        conn.identity.update_domain(domain, is_enabled=False)
+        conn.identity.delete_domain(domain, ignore_missing=True)
 
 
 # --- the description -----------------------------------------------------------------------------
