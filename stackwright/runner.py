@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 import shutil
 import sys
@@ -25,6 +27,56 @@ class Failure:
 
 
 @dataclass
+class Change:
+    """What a check-mode run found it would change (or could not check) on one host."""
+
+    host: str
+    task: str
+    item: str = ""
+    diff: str = ""
+
+
+# How Ansible words a result it skipped because the run is in check mode.
+_CHECK_SKIP = re.compile(r"check mode|check_mode")
+
+
+def _label(data: dict) -> str:
+    res = data.get("res", {})
+    label = res.get("_ansible_item_label", data.get("item", ""))
+    return "" if label in ("", None) else str(label)
+
+
+def render_diff(diff) -> str:
+    """Ansible's diff result (one dict or a list of them) as unified diff text."""
+    parts = []
+    for entry in diff if isinstance(diff, list) else [diff]:
+        if not isinstance(entry, dict):
+            continue
+        if entry.get("prepared"):
+            parts.append(str(entry["prepared"]).rstrip("\n"))
+        if "before" in entry or "after" in entry:
+            before, after = entry.get("before", ""), entry.get("after", "")
+            if isinstance(before, dict) and isinstance(after, dict):
+                # A module's state (file, user, ...): the attributes that differ.
+                keys = sorted(set(before) | set(after), key=str)
+                parts += [
+                    f"{key}: {before.get(key, '-')} -> {after.get(key, '-')}"
+                    for key in keys
+                    if before.get(key) != after.get(key)
+                ]
+                continue
+            lines = difflib.unified_diff(
+                str(before).splitlines(keepends=True),
+                str(after).splitlines(keepends=True),
+                fromfile=str(entry.get("before_header", "before")),
+                tofile=str(entry.get("after_header", "after")),
+                n=1,
+            )
+            parts.append("".join(lines).rstrip("\n"))
+    return "\n".join(p for p in parts if p)
+
+
+@dataclass
 class Progress:
     """Folds ansible-runner events into what an operator wants to see while a play runs."""
 
@@ -37,6 +89,10 @@ class Progress:
     task_done: set[str] = field(default_factory=set)
     failures: list[Failure] = field(default_factory=list)
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Check mode: what would change, and what could not be checked (skipped in check mode).
+    check: bool = False
+    changes: list[Change] = field(default_factory=list)
+    unchecked: list[Change] = field(default_factory=list)
 
     def elapsed(self) -> str:
         seconds = int(time.monotonic() - self.start)
@@ -79,6 +135,10 @@ class Progress:
                 self.failures.append(failure)
                 if not self.live:
                     self.out.write(f"[{self.elapsed()}]   {host}: FAILED\n")
+            if self.check:
+                self._collect(kind, data)
+        elif kind in ("runner_item_on_ok", "runner_item_on_skipped") and self.check:
+            self._collect(kind, data)
         elif kind == "playbook_on_stats":
             for key in ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored"):
                 for host, count in (data.get(key) or {}).items():
@@ -86,6 +146,36 @@ class Progress:
         if self.live and kind.startswith(("runner_on", "playbook_on_task_start", "playbook_on_play_start")):
             self._show()
         return True
+
+    def _collect(self, kind: str, data: dict) -> None:
+        res = data.get("res", {})
+        if "results" in res:
+            return  # a loop: its items were collected one by one
+        change = Change(data.get("host", "?"), data.get("task", self.task), _label(data))
+        if kind.endswith("on_ok") and res.get("changed"):
+            change.diff = "" if res.get("censored") else render_diff(res.get("diff", []))
+            self.changes.append(change)
+        elif kind.endswith("on_skipped") or res.get("skipped"):
+            reason = str(res.get("msg") or res.get("skip_reason") or "")
+            if _CHECK_SKIP.search(reason):
+                change.diff = reason
+                self.unchecked.append(change)
+
+
+def events(artifacts: Path) -> list[dict]:
+    """A finished run's events in the order they happened.
+
+    ansible-runner names each event file `<counter>-<uuid>.json`: sorted as text, event 10 comes
+    before event 9, so order by the counter itself. Partial files (events never completed) are not
+    events of the run.
+    """
+    found = []
+    for path in artifacts.glob("*/job_events/*.json"):
+        if path.name.endswith("-partial.json"):
+            continue
+        event = json.loads(path.read_text())
+        found.append((int(event.get("counter", path.name.split("-", 1)[0])), event))
+    return [event for _, event in sorted(found, key=lambda pair: pair[0])]
 
 
 def _message(res: dict) -> str:
@@ -106,6 +196,9 @@ class RunResult:
     stats: dict[str, dict[str, int]]
     failures: list[Failure]
     artifacts: Path
+    check: bool = False
+    changes: list[Change] = field(default_factory=list)
+    unchecked: list[Change] = field(default_factory=list)
 
     def changed(self) -> int:
         return sum(s.get("changed", 0) for s in self.stats.values())
@@ -136,7 +229,7 @@ def run_playbook(
     out: TextIO = sys.stderr,
 ) -> RunResult:
     paths.tools_on_path()
-    progress = Progress(out=out, live=out.isatty())
+    progress = Progress(out=out, live=out.isatty(), check=check)
     private = _run_dir(playbook)
     cmdline = ["--check", "--diff"] if check else []
     result = ansible_runner.run(
@@ -166,6 +259,9 @@ def run_playbook(
         progress.stats,
         progress.failures,
         private / "artifacts",
+        check,
+        progress.changes,
+        progress.unchecked,
     )
 
 
@@ -182,7 +278,29 @@ def summary(result: RunResult, out: TextIO = sys.stderr) -> None:
                 f"{host:<{width}}  {s.get('ok', 0):>4} {s.get('changed', 0):>7} {s.get('failures', 0):>6} "
                 f"{s.get('dark', 0):>7} {s.get('skipped', 0):>7}\n"
             )
+    if result.check:
+        _check_report(result, out)
     for failure in result.failures:
         out.write(f"\nFAILED on {failure.host}, task '{failure.task}':\n  {failure.message}\n")
     verdict = "succeeded" if result.ok else f"FAILED (rc={result.rc})"
+    if result.check:
+        verdict = f"in check mode {verdict}, nothing was changed"
     out.write(f"\nrun {verdict} in {result.seconds:.1f} s; log: {result.artifacts}\n")
+
+
+def _check_report(result: RunResult, out: TextIO) -> None:
+    """What a check-mode run would change, with diffs, and what it could not check."""
+    if not result.changes:
+        out.write("\nwould change: nothing\n")
+    else:
+        out.write(f"\nwould change ({len(result.changes)}):\n")
+    for change in result.changes:
+        item = f" [{change.item}]" if change.item else ""
+        out.write(f"  {change.host}: {change.task}{item}\n")
+        for line in change.diff.splitlines():
+            out.write(f"      {line}\n")
+    if result.unchecked:
+        out.write(f"\nnot checked, would run outside check mode ({len(result.unchecked)}):\n")
+        for change in result.unchecked:
+            item = f" [{change.item}]" if change.item else ""
+            out.write(f"  {change.host}: {change.task}{item}: {change.diff}\n")

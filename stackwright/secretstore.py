@@ -7,12 +7,14 @@ added). Nothing here returns or logs a secret value; callers get the names only.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import string
 import struct
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import yaml
 
@@ -173,3 +175,27 @@ def ensure(path: Path, names: list[str], vault=None, length: int = LENGTH) -> li
     payload = vault.encrypt(text) if encrypted else text.encode()
     write_atomic(path, payload, 0o600)
     return missing
+
+
+MASK = "********"
+# Option names whose values are secrets whatever they hold (an old password a rotation replaced
+# is no longer among the known values): ini `name = value`, YAML/JSON `name: value`.
+_SECRET_OPTION = re.compile(
+    r"""^(?P<lead>\s*["']?[\w.-]*(?:password|passwd|secret|token|key)["']?\s*[=:][ \t]*)"""
+    r"(?P<value>\S.*?)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# The password in a URL's user information: scheme://user:password@host
+_URL_PASSWORD = re.compile(r"(?P<lead>[a-z][\w+.-]*://[^:/@\s]*:)(?P<value>[^@\s/]+)(?=@)", re.IGNORECASE)
+_SHORTEST_MASKED = 8  # shorter known values would mask ordinary words
+
+
+def mask(text: str, values=()) -> str:
+    """TEXT with every secret masked: the known VALUES wherever they occur (also URL-quoted), the
+    values of options named like secrets, and the passwords of URLs. For diffs an operator reads."""
+    known = {str(v) for v in values if v is not None and len(str(v)) >= _SHORTEST_MASKED}
+    known |= {quote(v, safe="") for v in known}
+    for value in sorted(known, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    text = _URL_PASSWORD.sub(lambda m: m["lead"] + MASK, text)
+    return _SECRET_OPTION.sub(lambda m: m["lead"] + MASK, text)

@@ -13,7 +13,7 @@ import yaml
 
 from stackwright import paths, runner
 
-from .conftest import DEPLOY, REPO, cloud_connection, figure, stackwright
+from .conftest import DEPLOY, REPO, cloud_connection, figure, main_job, stackwright
 
 pytestmark = pytest.mark.lab
 SERVICES = [
@@ -66,26 +66,116 @@ def logs(artifacts: Path) -> str:
     return "".join(p.read_text(errors="replace") for p in artifacts.rglob("*") if p.is_file())
 
 
-def test_deploy_then_rerun_changes_nothing(aio_cloud):
+def run_log(proc: subprocess.CompletedProcess) -> Path:
+    """The artifacts of the run a CLI invocation reported (`log: PATH` in its summary)."""
+    return Path(re.findall(r"log: (\S+)", proc.stderr)[-1])
+
+
+def run_seconds(proc: subprocess.CompletedProcess) -> float:
+    return float(re.findall(r"run (?:in check mode )?\S+ in ([0-9.]+) s", proc.stderr)[-1])
+
+
+def run_stats(artifacts: Path) -> dict[str, dict[str, int]]:
+    """ok/changed/... per host, from the run's closing stats event."""
+    stats = next(e for e in reversed(runner.events(artifacts)) if e["event"] == "playbook_on_stats")
+    data = stats["event_data"]
+    return {key: data.get(key) or {} for key in ("ok", "changed", "failures", "dark")}
+
+
+def test_main_job_run_twice_changes_nothing(aio_cloud):
+    """The README's main command, run again as it invites: it succeeds, changes nothing, restarts nothing."""
     first = DEPLOY["proc"]
     assert "run succeeded" in first.stderr
-    first_log = Path(re.search(r"log: (\S+)", first.stderr).group(1))
+    figure("aio deploy", run_seconds(first))
+    first_log = run_log(first)
 
     before = {s: started_at(s) for s in SERVICES}
     files = snapshot()
-    result = runner.run_playbook(paths.PLAYBOOKS / "deploy.yml", AIO)
-    figure("aio deploy, no-op re-run", result.seconds)
-    assert result.ok, result.failures
-    assert result.changed() == 0, result.stats
+    start = time.monotonic()
+    second = main_job()
+    figure("aio main job (scripts/aio), second run", time.monotonic() - start)
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-3000:]
+    figure("aio deploy, no-op re-run", run_seconds(second))
+    stats = run_stats(run_log(second))
+    assert sum(stats["changed"].values()) == 0, stats
+    assert not stats["failures"] and not stats["dark"], stats
     assert {s: started_at(s) for s in SERVICES} == before, "a service restarted on a no-op run"
 
     # Secrets and certificates survive the re-run byte for byte, private and never printed.
     assert snapshot() == files
     assert stat.S_IMODE((AIO / "group_vars" / "all" / "secrets.yml").stat().st_mode) == 0o600
     assert stat.S_IMODE((AIO / "pki" / "ca.key").stat().st_mode) == 0o600
-    output = first.stdout + first.stderr + logs(first_log) + logs(result.artifacts)
+    output = first.stdout + first.stderr + second.stdout + second.stderr
+    output += logs(first_log) + logs(run_log(second))
     leaked = [v[:6] + "..." for v in secret_strings() if v in output]
     assert leaked == [], f"secret values in the Ansible output: {leaked}"
+
+
+def node(*cmd: str, check: bool = True) -> str:
+    return subprocess.run(
+        ["podman", "exec", "sw-aio-aio1", *cmd], capture_output=True, text=True, check=check
+    ).stdout
+
+
+def check_run() -> subprocess.CompletedProcess:
+    start = time.monotonic()
+    proc = stackwright("deploy", "-i", "inventories/aio", "--check", timeout=1800)
+    figure("aio deploy --check", time.monotonic() - start)
+    return proc
+
+
+def test_check_on_the_deployed_cloud_would_change_nothing(aio_cloud):
+    before = {s: started_at(s) for s in SERVICES}
+    proc = check_run()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "would change: nothing" in proc.stderr, proc.stderr[-3000:]
+    # Every task ran its check: none was skipped for want of check-mode support.
+    assert "not checked" not in proc.stderr, proc.stderr[-3000:]
+    assert sum(run_stats(run_log(proc))["changed"].values()) == 0
+    assert {s: started_at(s) for s in SERVICES} == before
+
+
+def test_check_reports_a_hand_edit_and_a_stopped_service_and_changes_neither(aio_cloud):
+    conf = "/etc/nova/nova.conf"
+    original = node("cat", conf)
+    assert "\n[DEFAULT]\n" in "\n" + original
+    edited = original.replace("[DEFAULT]\n", "[DEFAULT]\ncpu_allocation_ratio = 7.5\n", 1)
+    subprocess.run(
+        ["podman", "exec", "-i", "sw-aio-aio1", "sh", "-c", f"cat > {conf}"],
+        input=edited,
+        text=True,
+        check=True,
+    )
+    node("systemctl", "stop", "heat-engine")
+    try:
+        before = {s: started_at(s) for s in SERVICES if s != "heat-engine"}
+        proc = check_run()
+        out = proc.stderr
+        assert proc.returncode == 0, out[-3000:]
+        # What would change: the file, with its diff; the processes reading it; the stopped service.
+        report = out[out.index("would change (") :]
+        changed = re.findall(r"^  aio1: (.+)$", report.split("\nrun ")[0], re.MULTILINE)
+        nova_readers = {"nova-api", "nova-metadata", "nova-conductor", "nova-scheduler", "nova-novncproxy",
+                        "nova-compute"}  # fmt: skip
+        assert f"Write the config files of nova [{conf}]" in changed, report
+        restarts = {c.rsplit("[", 1)[1].rstrip("]") for c in changed if c.startswith("Restart the processes")}
+        assert restarts and restarts <= nova_readers, report
+        assert "Start the processes of heat [heat-engine]" in changed, report
+        assert len(changed) == 2 + len(restarts), report
+        assert "+cpu_allocation_ratio = 7.5" not in report and "-cpu_allocation_ratio = 7.5" in report, report
+        assert "not checked" not in report, report
+        # Secrets are masked in the diff, never printed.
+        assert [v[:6] for v in secret_strings() if v in out + logs(run_log(proc))] == []
+        # Nothing was changed: the edit is still there, heat-engine still stopped, nothing restarted.
+        assert node("cat", conf) == edited
+        assert node("systemctl", "is-active", "heat-engine", check=False).strip() == "inactive"
+        assert {s: started_at(s) for s in SERVICES if s != "heat-engine"} == before
+    finally:
+        subprocess.run(
+            ["podman", "exec", "-i", "sw-aio-aio1", "sh", "-c", f"cat > {conf}"],
+            input=original, text=True, check=True,
+        )  # fmt: skip
+        node("systemctl", "start", "heat-engine")
 
 
 def test_nodes_trust_the_deployment_ca(aio_lab):

@@ -204,9 +204,7 @@ def absent(desc: dict) -> dict:
 class Run:
     def __init__(self, result: runner.RunResult):
         self.result = result
-        self.events = []
-        for path in sorted(result.artifacts.glob("*/job_events/*.json")):
-            self.events.append(json.loads(path.read_text()))
+        self.events = runner.events(result.artifacts)
         self.stdout = "".join(p.read_text(errors="replace") for p in result.artifacts.glob("*/stdout"))
 
     @property

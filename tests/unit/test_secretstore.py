@@ -7,6 +7,7 @@ import re
 import stat
 import struct
 import uuid
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -104,3 +105,32 @@ def test_malformed_secrets_are_refused_with_their_name(tmp_path, name, value, wh
     path.write_text(yaml.safe_dump({name: value}))
     with pytest.raises(secretstore.SecretsError, match=f"{name} {re.escape(why)}"):
         secretstore.ensure(path, [name])
+
+
+def test_mask_hides_known_values_secret_options_and_url_passwords():
+    known = "Zq8" * 16
+    text = (
+        "[database]\n"
+        "connection = mysql+pymysql://nova:OldPassword1@172.29.236.10:3306/nova?charset=utf8\n"
+        "[keystone_authtoken]\n"
+        f"memcache_secret_key = {known}\n"
+        "password = RotatedAway42\n"
+        "key_repository = /etc/keystone/fernet-keys\n"
+        "cpu_allocation_ratio = 4.0\n"
+        f"note = the value {known} also here and url-quoted {known}\n"
+        "clouds:\n  aio:\n    auth:\n      password: 'PlainYaml99'\n"
+    )
+    masked = secretstore.mask(text, [known, None, "short"])
+    for secret in (known, "OldPassword1", "RotatedAway42", "PlainYaml99"):
+        assert secret not in masked
+    assert "connection = mysql+pymysql://nova:********@172.29.236.10:3306/nova?charset=utf8" in masked
+    assert "memcache_secret_key = ********" in masked
+    assert "key_repository = /etc/keystone/fernet-keys" in masked  # not a secret: kept
+    assert "cpu_allocation_ratio = 4.0" in masked
+    assert secretstore.mask("a short word", ["short"]) == "a short word"  # too short to mask
+
+
+def test_mask_hides_url_quoted_known_values():
+    known = "a/b+c=" * 8  # a cephx key's alphabet
+    masked = secretstore.mask(f"url = x://u@h/?k={quote(known, safe='')}\n", [known])
+    assert quote(known, safe="") not in masked and secretstore.MASK in masked
