@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from stackwright import guest, image, inventory, lab, paths, runner
+from stackwright import guest, image, inventory, lab, paths, profile, runner
 from stackwright.validator import InventoryView, validate
 
 DEFAULT_INVENTORY = paths.REPO / "inventories" / "aio"
@@ -149,6 +149,19 @@ def cmd_run(args) -> int:
     return _run(_playbook(args.playbook), args)
 
 
+def cmd_report(args) -> int:
+    found = profile.find(args.run) if args.run else profile.latest()
+    if found is None:
+        _err(
+            f"no profile of {'run ' + args.run if args.run else 'any run'} (runs keep theirs in "
+            f"{paths.state_dir() / 'runs'})"
+        )
+        return 1
+    print(f"profile: {found}")
+    print(profile.report(profile.load(found), count=args.top))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stackwright", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -187,6 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_run_options(with_inventory(sub.add_parser("run", help="run another verb (playbooks/NAME.yml)")))
     p.add_argument("playbook")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "report", help="where a run's time went: slowest tasks and plays (default: latest run)"
+    )
+    p.add_argument("run", nargs="?", help="a run's directory or name (see ~/.local/state/stackwright/runs)")
+    p.add_argument("--top", type=int, default=15, help="how many tasks and plays to list")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

@@ -14,7 +14,7 @@ from typing import TextIO
 
 import ansible_runner
 
-from stackwright import paths
+from stackwright import paths, profile
 
 KEEP_RUNS = 20
 
@@ -240,7 +240,10 @@ def run_playbook(
         extravars=extravars or {},
         limit=limit,
         cmdline=" ".join(cmdline) or None,
-        envvars={"ANSIBLE_CONFIG": str(paths.ANSIBLE_CFG)},
+        envvars={
+            "ANSIBLE_CONFIG": str(paths.ANSIBLE_CFG),
+            profile.ENV: str(private / "artifacts" / profile.FILENAME),
+        },
         event_handler=progress,
         quiet=True,
     )
@@ -282,6 +285,14 @@ def summary(result: RunResult, out: TextIO = sys.stderr) -> None:
         _check_report(result, out)
     for failure in result.failures:
         out.write(f"\nFAILED on {failure.host}, task '{failure.task}':\n  {failure.message}\n")
+    profiled = result.artifacts / profile.FILENAME
+    if profiled.is_file():
+        records = profile.load(profiled)
+        count, _, mean = profile.overview(records)
+        slowest = ", ".join(f"{r.task} {r.seconds:.1f} s" for r in profile.slowest_tasks(records, 3))
+        out.write(
+            f"\n{count} task results, {mean:.2f} s each; slowest: {slowest} (stackwright report: more)\n"
+        )
     verdict = "succeeded" if result.ok else f"FAILED (rc={result.rc})"
     if result.check:
         verdict = f"in check mode {verdict}, nothing was changed"
