@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import shutil
 import sys
@@ -202,6 +203,20 @@ class RunResult:
 
     def changed(self) -> int:
         return sum(s.get("changed", 0) for s in self.stats.values())
+
+
+def strategy_env() -> dict[str, str]:
+    """Ansible settings for STACKWRIGHT_STRATEGY: `mitogen` runs plays with mitogen's linear strategy
+    (one persistent interpreter per host instead of a module upload and a Python start per task);
+    anything else, Ansible's own linear strategy."""
+    if os.environ.get("STACKWRIGHT_STRATEGY", "") != "mitogen":
+        return {}
+    import ansible_mitogen.plugins.strategy as mitogen_strategy  # noqa: PLC0415 - only when chosen
+
+    return {
+        "ANSIBLE_STRATEGY_PLUGINS": str(Path(mitogen_strategy.__file__).parent),
+        "ANSIBLE_STRATEGY": "mitogen_linear",
+    }
 
 
 def _run_dir(playbook: Path) -> Path:
