@@ -258,6 +258,7 @@ def run_playbook(
         envvars={
             "ANSIBLE_CONFIG": str(paths.ANSIBLE_CFG),
             profile.ENV: str(private / "artifacts" / profile.FILENAME),
+            **strategy_env(),
         },
         event_handler=progress,
         quiet=True,
