@@ -36,6 +36,9 @@ class Change:
     item: str = ""
     diff: str = ""
 
+    def where(self) -> str:
+        return f"{self.host}: {self.task}" + (f" [{self.item}]" if self.item else "")
+
 
 # How Ansible words a result it skipped because the run is in check mode.
 _CHECK_SKIP = re.compile(r"check mode|check_mode")
@@ -322,12 +325,10 @@ def _check_report(result: RunResult, out: TextIO) -> None:
     else:
         out.write(f"\nwould change ({len(result.changes)}):\n")
     for change in result.changes:
-        item = f" [{change.item}]" if change.item else ""
-        out.write(f"  {change.host}: {change.task}{item}\n")
+        out.write(f"  {change.where()}\n")
         for line in change.diff.splitlines():
             out.write(f"      {line}\n")
     if result.unchecked:
         out.write(f"\nnot checked, would run outside check mode ({len(result.unchecked)}):\n")
         for change in result.unchecked:
-            item = f" [{change.item}]" if change.item else ""
-            out.write(f"  {change.host}: {change.task}{item}: {change.diff}\n")
+            out.write(f"  {change.where()}: {change.diff}\n")

@@ -14,16 +14,14 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
+def command(argv: list[str], timeout: int) -> subprocess.CompletedProcess:
+    """A command of the project's, run from the repository as an operator runs it."""
+    return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False)
+
+
 def stackwright(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     """The CLI exactly as an operator runs it."""
-    return subprocess.run(
-        [str(BIN / "stackwright"), *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return command([str(BIN / "stackwright"), *args], timeout)
 
 
 def lab_containers(name: str) -> list[dict]:
@@ -80,14 +78,7 @@ DEPLOY: dict = {}
 
 def main_job(timeout: int = 2400) -> subprocess.CompletedProcess:
     """The README's main command (scripts/aio: prepare the host, lab up, deploy), as a newcomer runs it."""
-    return subprocess.run(
-        [str(REPO / "scripts" / "aio")],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return command([str(REPO / "scripts" / "aio")], timeout)
 
 
 @pytest.fixture(scope="session")
