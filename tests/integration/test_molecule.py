@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
 
 import pytest
+
+from stackwright import runner
 
 from .conftest import BIN, REPO, figure, record
 
@@ -20,6 +23,8 @@ def test_scenario(scenario):
     proc = subprocess.run(
         [str(BIN / "molecule"), "test", "-s", scenario],
         cwd=REPO,
+        # The strategy the CLI uses (mitogen unless STACKWRIGHT_STRATEGY=linear).
+        env={**os.environ, **runner.strategy_env()},
         capture_output=True,
         text=True,
         timeout=1800,
