@@ -131,6 +131,10 @@ def plan(have: dict, want: dict) -> list[tuple[str, str, dict | None]]:
     calls: list[tuple[str, str, dict | None]] = []
     if have["vhost"] is None or have["vhost"].get("default_queue_type") != want["default_queue_type"]:
         calls.append(("PUT", f"vhosts/{vhost}", {"default_queue_type": want["default_queue_type"]}))
+    if have["vhost"] is None and want["login_user"] != want["user"]:
+        # The API grants the user creating a vhost every permission on it: not wanted here.
+        login = urllib.parse.quote(want["login_user"], safe="")
+        calls.append(("DELETE", f"permissions/{vhost}/{login}", None))
     current = have["user"]
     tags = current.get("tags", []) if current else []
     if isinstance(tags, str):  # older servers: one comma-separated string
@@ -153,14 +157,14 @@ def plan(have: dict, want: dict) -> list[tuple[str, str, dict | None]]:
 def describe(call: tuple[str, str, dict | None]) -> str:
     method, path, body = call
     kind, _, name = path.partition("/")
-    if method == "DELETE":
+    if method == "DELETE" and kind == "users":
         return f"remove user {urllib.parse.unquote(name)}"
     if kind == "vhosts":
         return f"set vhost {urllib.parse.unquote(name)} (default queue type {body['default_queue_type']})"
     if kind == "users":
         return f"set user {urllib.parse.unquote(name)} (password, tags {body['tags'] or 'none'})"
     vhost, user = (urllib.parse.unquote(n) for n in name.split("/"))
-    return f"set permissions of {user} on vhost {vhost}"
+    return f"{'remove' if method == 'DELETE' else 'set'} permissions of {user} on vhost {vhost}"
 
 
 class API:

@@ -13,6 +13,7 @@ ALL = {"configure": ".*", "write": ".*", "read": ".*"}
 WANT = {
     "vhost": "nova",
     "default_queue_type": "quorum",
+    "login_user": "admin",
     "user": "nova",
     "password": "s3cret-Pw",
     "tags": [],
@@ -50,6 +51,7 @@ def test_a_new_vhost_and_user_get_everything_in_order():
     calls = rabbitmq_vhost.plan({"vhost": None, "user": None, "permissions": None, "absent_users": []}, WANT)
     assert calls == [
         ("PUT", "vhosts/nova", {"default_queue_type": "quorum"}),
+        ("DELETE", "permissions/nova/admin", None),
         ("PUT", "users/nova", {"password": "s3cret-Pw", "tags": ""}),
         ("PUT", "permissions/nova/nova", ALL),
     ]
@@ -85,8 +87,9 @@ def test_only_what_differs_changes(change, expected):
 def test_names_are_quoted_in_paths():
     calls = rabbitmq_vhost.plan(
         {"vhost": None, "user": None, "permissions": None, "absent_users": []},
-        {**WANT, "vhost": "/", "tags": ["administrator"]},
+        {**WANT, "vhost": "/", "user": "admin", "tags": ["administrator"]},
     )
-    assert [c[1] for c in calls] == ["vhosts/%2F", "users/nova", "permissions/%2F/nova"]
+    # The administrator keeps the permissions on the vhost it creates for itself.
+    assert [c[1] for c in calls] == ["vhosts/%2F", "users/admin", "permissions/%2F/admin"]
     assert calls[1][2]["tags"] == "administrator"
-    assert rabbitmq_vhost.describe(calls[2]) == "set permissions of nova on vhost /"
+    assert rabbitmq_vhost.describe(calls[2]) == "set permissions of admin on vhost /"
