@@ -37,6 +37,9 @@ KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 SYSLINUX_MBR = Path("/usr/lib/syslinux/mbr/mbr.bin")
 LIBDIR = "usr/lib/x86_64-linux-gnu"
 INTERPRETER = "usr/lib64/ld-linux-x86-64.so.2"
+# Dynamically linked programs besides busybox: the SSH server, and lsblk (Tempest lists the
+# guest's disks with `lsblk -lb --nodeps`; busybox has no lsblk).
+BINARIES = ("usr/sbin/dropbear", "usr/bin/dropbearkey", "usr/bin/lsblk")
 # The disk: one FAT partition starting at 1 MiB, marked active, type 0x0e (FAT16, LBA).
 SECTOR = 512
 PARTITION_START = 2048
@@ -196,11 +199,16 @@ def parse_ldd(output: str, root: Path) -> list[str]:
         if "=> not found" in line:
             missing.append(line.split()[0])
             continue
-        match = re.match(r"\S+ => (/\S+) \(0x[0-9a-f]+\)$", line)
-        if match:
-            found.append(str(Path(match.group(1)).relative_to(root)))
+        match = re.match(r"(\S+) => (/\S+) \(0x[0-9a-f]+\)$", line)
+        if match and Path(match.group(2)).is_relative_to(root):
+            found.append(str(Path(match.group(2)).relative_to(root)))
+        elif match:  # the loader fell back to the build host's own copy
+            missing.append(match.group(1))
     if missing:
-        raise GuestError(f"shared libraries not found in the packages: {', '.join(missing)}")
+        raise GuestError(
+            f"shared libraries not found in the packages: {', '.join(missing)}"
+            " (add their packages to packages.txt)"
+        )
     return found
 
 
@@ -348,7 +356,7 @@ def _initramfs(pkgs: Path, root: Path, out) -> tuple[str, bytes]:
     (root / "var" / "run").symlink_to("../run")
     (root / "lib64").symlink_to("usr/lib64")
     _stage_busybox(pkgs, root, out)
-    _stage_dropbear(pkgs, root, out)
+    _stage_binaries(pkgs, root, out)
     _stage_modules(pkgs, root, kver, out)
     _stage_recipe(root)
     return kver, cpio_newc(root, [("dev/console", stat.S_IFCHR | 0o600, 5, 1)])
@@ -365,10 +373,10 @@ def _stage_busybox(pkgs: Path, root: Path, out) -> None:
     (root / "init").symlink_to("sbin/init")
 
 
-def _stage_dropbear(pkgs: Path, root: Path, out) -> None:
-    """dropbear and the shared libraries it needs, as the packages' own dynamic loader finds them."""
+def _stage_binaries(pkgs: Path, root: Path, out) -> None:
+    """BINARIES and the shared libraries they need, as the packages' own dynamic loader finds them."""
     libs: set[str] = set()
-    for rel in ("usr/sbin/dropbear", "usr/bin/dropbearkey"):
+    for rel in BINARIES:
         shutil.copy2(pkgs / rel, root / rel)
         cmd = [str(pkgs / INTERPRETER), "--library-path", str(pkgs / LIBDIR), "--list", str(pkgs / rel)]
         libs.update(parse_ldd(_run(cmd, out).stdout, pkgs))

@@ -230,6 +230,10 @@ def test_guest_boots_takes_key_and_user_data_and_serves_ssh(guest_image, tmp_pat
         assert out.stdout.startswith("Linux version ") and "cloud-amd64" in out.stdout
         assert "user data ran on e2e-guest" in out.stdout  # after the hostname from meta_data.json
         assert out.stdout.split()[-1] == "e2e-guest"
+        # What Tempest's validation runs in the guest to see its disks.
+        disks = guest.ssh("lsblk -lb --nodeps")
+        assert disks.returncode == 0, disks.stderr
+        assert disks.stdout.split()[:2] == ["NAME", "MAJ:MIN"] and "disk" in disks.stdout, disks.stdout
 
         # ACPI power button (what nova stop sends first): the guest powers off by itself.
         start = time.monotonic()

@@ -130,6 +130,9 @@ def test_shared_libraries_come_from_the_packages_or_the_build_fails(tmp_path):
     ]
     with pytest.raises(guest.GuestError, match=r"libgmp\.so\.10"):
         guest.parse_ldd(listing + "\tlibgmp.so.10 => not found\n", tmp_path)
+    # Found only on the build host (the packages lack it): as missing, never copied from the host.
+    with pytest.raises(guest.GuestError, match=r"libcap\.so\.2 \(add their packages"):
+        guest.parse_ldd(listing + "\tlibcap.so.2 => /lib/x86_64-linux-gnu/libcap.so.2 (0x00007f)\n", tmp_path)
 
 
 def test_initramfs_is_owned_by_root_whoever_builds_it(tmp_path):
