@@ -184,12 +184,17 @@ class CloudFacts:
     catalog: list[dict]
     image_name: str = IMAGE
     image_id: str | None = None
+    # A second image (the test guest under another name): tests that tell images apart need it.
+    image_alt_id: str | None = None
     flavor_names: tuple[str, str] = FLAVORS
     flavor_ids: tuple[str | None, str | None] = (None, None)
     public_network_name: str = PUBLIC_NETWORK
     public_network_id: str | None = None
     network_extensions: tuple[str, ...] = ()
     compute_hosts: int = 0
+    # The APIs' microversion ranges, as their version documents say ("2.1", "2.96").
+    compute_microversions: tuple[str, str] | None = None
+    volume_microversions: tuple[str, str] | None = None
     dashboard_url: str | None = None
     guest_image_file: str | None = None
     ping: bool = True
@@ -241,6 +246,12 @@ def missing(facts: CloudFacts) -> list[str]:
     if validation_possible(facts) and not facts.ping:
         out.append("`ping` on the deploy host (Debian package iputils-ping): tempest pings floating IPs")
     return out
+
+
+def microversions(span: tuple[str, str] | None) -> dict[str, str]:
+    """Tempest runs a test of a microversion only inside [min_microversion, max_microversion]:
+    the API's own range, so no test is skipped that the cloud could run."""
+    return {"min_microversion": span[0], "max_microversion": span[1]} if span else {}
 
 
 def build_config(facts: CloudFacts, workspace: Path) -> dict[str, dict[str, object]]:
@@ -296,12 +307,13 @@ def build_config(facts: CloudFacts, workspace: Path) -> dict[str, dict[str, obje
         image, (flavor, flavor_alt) = facts.image_id or "", facts.flavor_ids
         conf["compute"] = {
             "image_ref": image,
-            "image_ref_alt": image,
+            "image_ref_alt": facts.image_alt_id or image,
             "flavor_ref": flavor or "",
             "flavor_ref_alt": flavor_alt or flavor or "",
             "endpoint_type": "public",
             "min_compute_nodes": max(facts.compute_hosts, 1),
             "build_timeout": 300,
+            **microversions(facts.compute_microversions),
         }
         conf["compute-feature-enabled"] = {
             "console_output": True,
@@ -334,8 +346,9 @@ def build_config(facts: CloudFacts, workspace: Path) -> dict[str, dict[str, obje
         }
         extensions = set(facts.network_extensions)
         conf["network-feature-enabled"] = {
-            "ipv6": False,
-            "ipv6_subnet_attributes": False,
+            # Tenant IPv6 lives in OVN's logical routers and switches: the hosts need none.
+            "ipv6": True,
+            "ipv6_subnet_attributes": True,
             "api_extensions": sorted(extensions) or ["all"],
             "port_security": "port-security" in extensions,
             "floating_ips": facts.public_network_id is not None and "router" in extensions,
@@ -347,6 +360,7 @@ def build_config(facts: CloudFacts, workspace: Path) -> dict[str, dict[str, obje
             # The AIO's one backend: Ceph RBD (roles/cinder).
             "storage_protocol": "ceph",
             "vendor_name": "Open Source",
+            **microversions(facts.volume_microversions),
         }
         conf["volume-feature-enabled"] = {"backup": False, "multi_backend": False}
     if facts.guest_image_file:
@@ -430,6 +444,9 @@ def discover(
         ids = [conn.compute.find_flavor(name, ignore_missing=True) for name in flavors]
         facts.flavor_ids = (ids[0] and ids[0].id, ids[1] and ids[1].id)
         facts.compute_hosts = sum(1 for h in conn.compute.hypervisors() if h.status != "disabled")
+        facts.compute_microversions = _microversions(conn.compute)
+    if services["cinder"]:
+        facts.volume_microversions = _microversions(conn.block_storage)
     if services["neutron"]:
         net = conn.network.find_network(public_network, ignore_missing=True)
         facts.public_network_id = net.id if net is not None and net.is_router_external else None
@@ -440,7 +457,39 @@ def discover(
         facts.dashboard_url = None
     image_file = guest.guest_dir() / f"{guest.NAME}.qcow2"
     facts.guest_image_file = str(image_file.resolve()) if image_file.exists() else None
+    if facts.image_id and facts.guest_image_file:
+        facts.image_alt_id = _alt_image(conn, f"{image}-alt", facts.guest_image_file)
     return facts
+
+
+def _microversions(proxy) -> tuple[str, str] | None:
+    from keystoneauth1 import discover as ksa_discover  # noqa: PLC0415 - with the SDK
+
+    data = proxy.get_endpoint_data()
+    if data is None or not data.min_microversion or not data.max_microversion:
+        return None
+    return ksa_discover.version_to_string(data.min_microversion), ksa_discover.version_to_string(
+        data.max_microversion
+    )
+
+
+def _alt_image(conn, name: str, image_file: str) -> str:
+    """The test guest under a second name, public (Tempest's projects boot it): made once, as
+    tempest's own config discovery uploads a second image."""
+    found = conn.image.find_image(name, ignore_missing=True)
+    if found is None or found.status != "active":
+        if found is not None:
+            conn.image.delete_image(found)
+        found = conn.image.create_image(
+            name=name,
+            filename=image_file,
+            disk_format="qcow2",
+            container_format="bare",
+            visibility="public",
+            wait=True,
+            timeout=300,
+        )
+    return found.id
 
 
 def _dashboard_answers(url: str, cacert: str | None) -> bool:
