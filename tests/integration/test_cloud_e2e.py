@@ -1,11 +1,14 @@
 """End to end on the deployed AIO, through its public API: a tenant network, a server booted from
 the test guest that reads its metadata, answers ping and SSH on its floating IP, keeps what it
-writes on a Ceph RBD volume across detach and attach, and a Heat stack.
+writes on a Ceph RBD volume across detach and attach; a snapshot of it booted again, and a volume
+made from that snapshot uploaded to an image and booted, both still holding what the guest wrote;
+a Heat stack.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
 import subprocess
 import time
@@ -101,37 +104,55 @@ def _ssh(key: Path, address: str, command: str) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def server(conn, tenant_net, keypair):
-    """A server from the test guest on the tenant network, with a floating IP; deleted afterwards."""
-    tag = tenant_net["tag"]
-    image = conn.image.find_image(GUEST, ignore_missing=False)
-    flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
-    kp = conn.compute.create_keypair(name=f"sw-e2e-{tag}", public_key=keypair[1])
-    user_data = "#!/bin/sh\necho e2e-user-data > /root/e2e-proof\n"
+@contextlib.contextmanager
+def _booted(conn, tenant_net, key_name: str, image_id: str, name: str, *, user_data: str = ""):
+    """A server of `image_id` on the tenant network with a floating IP, ACTIVE; deleted afterwards."""
     start = time.monotonic()
     created = conn.compute.create_server(
-        name=f"sw-e2e-{tag}",
-        image_id=image.id,
-        flavor_id=flavor.id,
+        name=name,
+        image_id=image_id,
+        flavor_id=conn.compute.find_flavor("m1.tiny", ignore_missing=False).id,
         networks=[{"uuid": tenant_net["network"].id}],
-        key_name=kp.name,
+        key_name=key_name,
         security_groups=[{"name": tenant_net["sg"].name}],
-        user_data=base64.b64encode(user_data.encode()).decode(),
+        **({"user_data": base64.b64encode(user_data.encode()).decode()} if user_data else {}),
     )
     fip = None
     try:
         active = conn.compute.wait_for_server(created, status="ACTIVE", wait=300)
-        figure("server create to ACTIVE", time.monotonic() - start)
+        active_after = time.monotonic() - start
         port = next(conn.network.ports(device_id=active.id))
         fip = conn.network.create_ip(floating_network_id=tenant_net["public"].id, port_id=port.id)
-        yield {"server": active, "address": fip.floating_ip_address, "start": start}
+        yield {
+            "server": active,
+            "address": fip.floating_ip_address,
+            "start": start,
+            "active_after": active_after,
+        }
     finally:
         if fip is not None:
             conn.network.delete_ip(fip, ignore_missing=True)
         conn.compute.delete_server(created, ignore_missing=True)
         conn.compute.wait_for_delete(created, wait=120)
-        conn.compute.delete_keypair(kp, ignore_missing=True)
+
+
+@pytest.fixture(scope="module")
+def key_name(conn, tenant_net, keypair):
+    kp = conn.compute.create_keypair(name=f"sw-e2e-{tenant_net['tag']}", public_key=keypair[1])
+    yield kp.name
+    conn.compute.delete_keypair(kp, ignore_missing=True)
+
+
+@pytest.fixture(scope="module")
+def server(conn, tenant_net, key_name):
+    """A server from the test guest on the tenant network, with a floating IP; deleted afterwards."""
+    image = conn.image.find_image(GUEST, ignore_missing=False)
+    user_data = "#!/bin/sh\necho e2e-user-data > /root/e2e-proof\n"
+    with _booted(
+        conn, tenant_net, key_name, image.id, f"sw-e2e-{tenant_net['tag']}", user_data=user_data
+    ) as booted:
+        figure("server create to ACTIVE", booted["active_after"])
+        yield booted
 
 
 def test_server_boots_and_takes_its_address_by_dhcp(conn, server):
@@ -210,6 +231,81 @@ def test_volume_attached_to_the_guest_keeps_what_it_wrote(conn, server, keypair)
         if current.attachments:
             conn.compute.delete_volume_attachment(srv, volume, ignore_missing=True)
             conn.block_storage.wait_for_status(volume, "available", wait=180)
+        conn.block_storage.delete_volume(volume, ignore_missing=True)
+
+
+# Where the guest writes its mark on its own disk: a sector of the gap between the MBR and the
+# first partition (images/guest: the partition starts at sector 2048), which nothing else uses.
+MARK_SECTOR = 1000
+
+
+def _read_mark(key: Path, address: str) -> str:
+    return _ssh(
+        key, address, f"dd if=/dev/vda bs=512 skip={MARK_SECTOR} count=1 2>/dev/null | head -n 1"
+    ).stdout
+
+
+def _wait_image(conn, image_id: str, timeout: float):
+    image = _wait(
+        lambda: (i := conn.image.get_image(image_id)).status in ("active", "killed", "deleted") and i, timeout
+    )
+    assert image and image.status == "active", conn.image.get_image(image_id)
+    return image
+
+
+@pytest.fixture(scope="module")
+def snapshot(conn, server, keypair):
+    """The running server, with a mark written to its disk, snapshotted (nova -> glance upload)."""
+    key, address = keypair[0], server["address"]
+    assert _wait(lambda: _ssh(key, address, "true").returncode == 0, 120), "no SSH to the guest"
+    mark = f"stackwright-{secrets.token_hex(8)}"
+    wrote = _ssh(
+        key, address, f"echo {mark} | dd of=/dev/vda bs=512 seek={MARK_SECTOR} conv=notrunc,fsync 2>&1"
+    )
+    assert wrote.returncode == 0, wrote.stdout + wrote.stderr
+    start = time.monotonic()
+    image_id = conn.compute.create_server_image(server["server"], name=f"{server['server'].name}-snap")
+    try:
+        image = _wait_image(conn, image_id, 300)
+        figure("server snapshot to an active image", time.monotonic() - start)
+        yield {"image": image, "mark": mark}
+    finally:
+        conn.image.delete_image(image_id, ignore_missing=True)
+
+
+def test_server_snapshot_boots_with_what_the_guest_wrote(conn, tenant_net, key_name, keypair, snapshot):
+    image = snapshot["image"]
+    assert (image.properties or {}).get("image_type") == "snapshot", image
+    with _booted(conn, tenant_net, key_name, image.id, f"{image.name}-boot") as booted:
+        ready = _wait(lambda: _ssh(keypair[0], booted["address"], "true").returncode == 0, 180)
+        assert ready, _console(conn, booted["server"])[-2000:]
+        assert _read_mark(keypair[0], booted["address"]).strip() == snapshot["mark"]
+
+
+def test_volume_uploaded_to_an_image_boots_with_what_it_holds(conn, tenant_net, key_name, keypair, snapshot):
+    """cinder makes a volume of the snapshot (RBD), uploads it to glance (streamed), nova boots it."""
+    needs(conn, "block-storage")
+    volume = conn.block_storage.create_volume(
+        name=f"{snapshot['image'].name}-vol", size=1, image_id=snapshot["image"].id
+    )
+    image_id = None
+    try:
+        conn.block_storage.wait_for_status(volume, "available", wait=300)
+        start = time.monotonic()
+        uploaded = conn.block_storage.upload_volume_to_image(
+            volume, f"{snapshot['image'].name}-upload", disk_format="qcow2", container_format="bare"
+        )
+        image_id = uploaded["image_id"]
+        image = _wait_image(conn, image_id, 300)
+        conn.block_storage.wait_for_status(volume, "available", wait=300)
+        figure("volume upload to an active image", time.monotonic() - start)
+        with _booted(conn, tenant_net, key_name, image.id, f"{image.name}-boot") as booted:
+            ready = _wait(lambda: _ssh(keypair[0], booted["address"], "true").returncode == 0, 180)
+            assert ready, _console(conn, booted["server"])[-2000:]
+            assert _read_mark(keypair[0], booted["address"]).strip() == snapshot["mark"]
+    finally:
+        if image_id:
+            conn.image.delete_image(image_id, ignore_missing=True)
         conn.block_storage.delete_volume(volume, ignore_missing=True)
 
 
