@@ -39,6 +39,9 @@ PRIVILEGED_GROUPS: dict[str, str] = {
 # run in its no-clock-control mode (it checks for CAP_SYS_TIME before starting).
 UNPRIVILEGED_ARGS = ["--cap-add", "NET_ADMIN,SYS_TIME", "--security-opt", "unmask=/proc/sys"]
 BOOT_TIMEOUT = 90
+# openstack_service_wheel_dir's default: a lab node keeps its wheelhouse on the deploy host, so a
+# re-created lab never downloads or builds a wheel twice (real hosts keep theirs on disk).
+NODE_WHEEL_DIR = "/var/cache/stackwright/wheels"
 
 
 class LabError(Exception):
@@ -78,6 +81,7 @@ class Node:
             "--systemd=always",
             # The host role owns /etc/hosts, as on a real server.
             "--no-hosts",
+            "--volume", f"{paths.wheel_cache()}:{NODE_WHEEL_DIR}",
         ]  # fmt: skip
         args += ["--privileged"] if self.privileged else UNPRIVILEGED_ARGS
         for net in lab.networks:
@@ -226,6 +230,7 @@ def _ensure_node(lab: Lab, node: Node, tag: str) -> str:
     else:
         action = "created"
     if info is None:
+        paths.wheel_cache().mkdir(parents=True, exist_ok=True)
         _podman("run", "-d", "--label", f"{SPEC_LABEL}={spec}", *node.run_args(lab, tag))
         return action
     if not info["State"]["Running"]:

@@ -22,6 +22,11 @@ def state_dir() -> Path:
     return Path(xdg) / "stackwright"
 
 
+def wheel_cache() -> Path:
+    """The wheels every lab's wheel host keeps across lab re-creation (mounted into lab nodes)."""
+    return state_dir() / "cache" / "wheels"
+
+
 def lab_dir(lab: str) -> Path:
     return state_dir() / "labs" / lab
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from stackwright import contract, inventory, lab
+from stackwright import contract, inventory, lab, paths
 from stackwright.validator import InventoryView
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,6 +48,11 @@ def test_run_args_carry_addresses_and_identity():
     assert not any("storage" in a for a in args)  # net1 has no storage address
     assert f"{lab.LABEL}=multinode" in args and "--no-hosts" in args
     assert args[-2:] == ["img:1", "/sbin/init"]
+    # The wheelhouse (where the role keeps it by default) outlives the node, on the deploy host.
+    defaults = yaml.safe_load((REPO / "roles/openstack_service/defaults/main.yml").read_text())
+    assert (
+        args[args.index("--volume") + 1] == f"{paths.wheel_cache()}:{defaults['openstack_service_wheel_dir']}"
+    )
 
 
 def test_spec_changes_with_inventory_and_image():
