@@ -33,6 +33,8 @@ from stackwright import files, guest, paths, release
 LOCK_DIR = release.RELEASES / "deploy-host"
 REQUIREMENTS = LOCK_DIR / "tempest.in"
 LOCK = LOCK_DIR / "tempest.txt"
+# The interoperability guideline's required compute tests (regexes; sources in its header).
+INTEROP_LIST = Path(__file__).with_name("tempest-interop-compute.txt")
 # The deploy host's Python (Debian 12): the lock is resolved for it and the venv made with it.
 PYTHON = "3.11"
 MARKER = ".stackwright-lock"
@@ -975,7 +977,13 @@ def main(argv: list[str] | None = None) -> int:
     smoke = sub.add_parser("run", help="run tempest (the smoke tests by default) against a cloud")
     smoke.add_argument("--clouds", type=Path, default=paths.REPO / "inventories" / "aio" / "clouds.yaml")
     smoke.add_argument("--cloud", default="aio")
-    smoke.add_argument("--regex", help="a tempest --regex selection instead of --smoke")
+    chosen = smoke.add_mutually_exclusive_group()
+    chosen.add_argument("--regex", help="a tempest --regex selection instead of --smoke")
+    chosen.add_argument(
+        "--interop",
+        action="store_true",
+        help=f"the tests the OpenStack Powered Compute guideline requires ({INTEROP_LIST.name})",
+    )
     smoke.add_argument("--concurrency", type=int, default=1)
     args = parser.parse_args(argv)
     try:
@@ -983,7 +991,11 @@ def main(argv: list[str] | None = None) -> int:
             path = lock()
             print(f"{path.relative_to(paths.REPO)}: {path.read_text().count('==')} pins")
             return 0
-        selection = ("--regex", args.regex) if args.regex else ("--smoke",)
+        selection = ("--smoke",)
+        if args.regex:
+            selection = ("--regex", args.regex)
+        elif args.interop:
+            selection = ("--include-list", str(INTEROP_LIST))
         result = run(args.clouds, args.cloud, selection=selection, concurrency=args.concurrency)
     except TempestError as err:
         print(f"tempest: {err}", file=sys.stderr)
